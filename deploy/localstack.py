@@ -1,0 +1,297 @@
+"""The platform on one machine without Docker: a private RabbitMQ node,
+SecantusDB (unless MONGO_URI points elsewhere), the four services and the
+gateway under gunicorn. `python -m deploy.localstack run` is the README's run
+command; the tests start the same pieces on other ports.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SERVICES = ("intake", "approval", "notification", "evaluation")
+DEV_ADMIN_PASSWORD = "admin-dev-2026"
+
+
+def wait_for(check, what: str, timeout: float = 60.0, interval: float = 0.25) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(interval)
+    raise TimeoutError(f"{what} did not come up within {timeout:.0f}s")
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RabbitNode:
+    """A private RabbitMQ node from Debian's package, data under `base`."""
+
+    def __init__(self, base: Path, amqp_port: int, management_port: int, name: str):
+        self.base, self.amqp_port, self.management_port, self.name = Path(base), amqp_port, management_port, name
+        self.env = {
+            **os.environ,
+            "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.base / "log"),
+            "RABBITMQ_NODENAME": f"{name}@localhost",
+            "RABBITMQ_NODE_PORT": str(amqp_port),
+            "RABBITMQ_DIST_PORT": str(amqp_port + 20000),
+            "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(self.base / "rabbit.pid"),
+        }
+        self.process = None
+
+    @property
+    def amqp_uri(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
+
+    @property
+    def management_uri(self) -> str:
+        return f"http://guest:guest@127.0.0.1:{self.management_port}"
+
+    def start(self) -> None:
+        for sub in ("mnesia", "log"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        (self.base / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.amqp_port}\n"
+            f"management.tcp.port = {self.management_port}\n"
+            "management.tcp.ip = 127.0.0.1\n"
+            "loopback_users = none\n"
+        )
+        (self.base / "enabled_plugins").write_text("[rabbitmq_management].\n")
+        if os.geteuid() == 0:  # the start script drops to the rabbitmq user
+            shutil.chown(self.base, "rabbitmq", "rabbitmq")
+            subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
+        log = open(self.base / "server.out", "ab")
+        self.process = subprocess.Popen(
+            ["/usr/sbin/rabbitmq-server"], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        wait_for(self.ready, f"RabbitMQ on port {self.amqp_port}", timeout=90)
+
+    def ready(self) -> bool:
+        if self.process and self.process.poll() is not None:
+            raise RuntimeError(f"RabbitMQ exited; see {self.base / 'server.out'}")
+        request = urllib.request.Request(f"http://127.0.0.1:{self.management_port}/api/overview")
+        request.add_header("Authorization", "Basic Z3Vlc3Q6Z3Vlc3Q=")  # guest:guest
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status == 200 and port_open(self.amqp_port)
+
+    def stop(self) -> None:
+        if not self.process:
+            return
+        subprocess.run(
+            ["/usr/sbin/rabbitmqctl", "-n", f"{self.name}@localhost", "stop"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+        )
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class ManagedProcess:
+    """A child process with its output in a log file, stopped with SIGTERM."""
+
+    def __init__(self, name: str, argv: list[str], env: dict, log_path: Path):
+        self.name, self.argv, self.env, self.log_path = name, argv, env, Path(log_path)
+        self.process = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """Die at once, as in a crash."""
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout: float = 20) -> None:
+        if not self.alive():
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+class Stack:
+    """Everything the platform needs, started in order and stopped in reverse."""
+
+    def __init__(self, var: Path, amqp_port: int, management_port: int, mongo_port: int,
+                 gateway_port: int, node_name: str, mongo_uri: str | None = None,
+                 db_prefix: str = "window", extra_env: dict | None = None):
+        self.var = Path(var)
+        self.rabbit = RabbitNode(self.var / "rabbitmq", amqp_port, management_port, node_name)
+        self.mongo_port, self.gateway_port = mongo_port, gateway_port
+        self.external_mongo = mongo_uri
+        self.mongo_uri = mongo_uri or f"mongodb://127.0.0.1:{mongo_port}/?retryWrites=false"
+        self.env = {
+            **os.environ,
+            "AMQP_URI": self.rabbit.amqp_uri,
+            "MONGO_URI": self.mongo_uri,
+            "MONGO_DB_PREFIX": db_prefix,
+            "PYTHONPATH": str(ROOT),
+            "GATEWAY_ADMIN_PASSWORD": os.environ.get("GATEWAY_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
+            **(extra_env or {}),
+        }
+        self.mongo = None
+        self.services: dict[str, ManagedProcess] = {}
+        self.gateway = None
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start_infrastructure(self) -> None:
+        if not self.external_mongo:
+            storage = self.var / "mongo"
+            storage.mkdir(parents=True, exist_ok=True)
+            self.mongo = ManagedProcess(
+                "mongo",
+                [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(self.mongo_port),
+                 "--storage-path", str(storage), "--log-level", "WARNING"],
+                self.env, self.var / "logs" / "mongo.log",
+            )
+            self.mongo.start()
+        self.rabbit.start()
+        if self.mongo:
+            wait_for(lambda: port_open(self.mongo_port), f"SecantusDB on port {self.mongo_port}")
+
+    def service_process(self, name: str, index: int = 0) -> ManagedProcess:
+        return ManagedProcess(
+            name, [PYTHON, "-m", "services.run", name], self.env, self.var / "logs" / f"{name}-{index}.log"
+        )
+
+    def start_services(self) -> None:
+        for name in SERVICES:
+            self.services[name] = self.service_process(name)
+            self.services[name].start()
+
+    def start_gateway(self) -> None:
+        self.gateway = ManagedProcess(
+            "gateway",
+            [str(Path(PYTHON).parent / "gunicorn"), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{self.gateway_port}", "gateway.app:get_app()"],
+            self.env, self.var / "logs" / "gateway.log",
+        )
+        self.gateway.start()
+        wait_for(self.gateway_ready, f"gateway on port {self.gateway_port}", timeout=90, interval=0.5)
+
+    def gateway_ready(self) -> bool:
+        if not self.gateway.alive():
+            raise RuntimeError(f"gateway exited; see {self.gateway.log_path}")
+        with urllib.request.urlopen(f"{self.gateway_url}/readyz", timeout=5) as response:
+            return response.status == 200
+
+    def seed(self) -> dict:
+        result = subprocess.run(
+            [PYTHON, "-m", "deploy.seed"], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"seeding failed: {result.stderr[-2000:]}")
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def start(self) -> None:
+        self.start_infrastructure()
+        self.start_services()
+        self.start_gateway()
+
+    def stop(self) -> None:
+        if self.gateway:
+            self.gateway.stop()
+        for process in self.services.values():
+            process.stop()
+        self.rabbit.stop()
+        if self.mongo:
+            self.mongo.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the licensing window platform locally.")
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args()
+    stack = Stack(
+        var=Path(os.environ.get("STACK_DIR", ROOT / "var")),
+        amqp_port=int(os.environ.get("LOCAL_AMQP_PORT", 5682)),
+        management_port=int(os.environ.get("LOCAL_MANAGEMENT_PORT", 15682)),
+        mongo_port=int(os.environ.get("LOCAL_MONGO_PORT", 27027)),
+        gateway_port=int(os.environ.get("GATEWAY_PORT", 8080)),
+        node_name="window-local",
+        mongo_uri=os.environ.get("MONGO_URI"),
+    )
+    stopping = False
+
+    def on_signal(signum, frame):
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print("==> starting RabbitMQ and the database", flush=True)
+        stack.start_infrastructure()
+        print("==> starting the four services and the gateway", flush=True)
+        stack.start_services()
+        stack.start_gateway()
+        summary = stack.seed()
+        url = stack.gateway_url
+        print(
+            f"""
+The licensing window platform is running.
+  Gateway (REST API v1):   {url}/v1/items
+  OpenAPI document:        {url}/openapi.json
+  Health / readiness:      {url}/healthz  {url}/readyz
+  Prometheus metrics:      {url}/metrics
+  RabbitMQ management:     http://127.0.0.1:{stack.rabbit.management_port}  (guest / guest)
+  MongoDB URI:             {stack.mongo_uri}
+  Admin account:           admin / {stack.env['GATEWAY_ADMIN_PASSWORD']}
+  Demo data:               {json.dumps(summary, ensure_ascii=False)}
+  Logs:                    {stack.var / 'logs'}
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
+        while True:
+            time.sleep(1)
+            for name, process in stack.services.items():
+                if not process.alive():
+                    print(f"service {name} exited; restarting (log: {process.log_path})", flush=True)
+                    process.start()
+    except KeyboardInterrupt:
+        print("\n==> stopping", flush=True)
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the platform and its tests need on a fresh Debian 12 machine:
+# Debian's rabbitmq-server and a .venv with the pinned Python dependencies.
+# Idempotent: a second run only checks.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
+  echo "==> installing rabbitmq-server (Debian package)"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq rabbitmq-server >/dev/null
+  # The package may start a system node; ours runs privately, so stop that one.
+  $sudo_cmd service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null 2>&1 || python=python3
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "==> installing Python dependencies into .venv"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "is ignored: it is neither" || true
+  .venv/bin/python -c "import nameko, pymongo, falcon, secantus, chinese_calendar" 
+  echo "$want" > "$stamp"
+fi

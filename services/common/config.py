@@ -1,0 +1,57 @@
+"""Configuration from the environment, with the defaults the local stack uses.
+
+Every process (the four services, the gateway, the local stack) reads its
+settings here and nowhere else.
+"""
+import os
+
+DEFAULTS = {
+    "AMQP_URI": "amqp://guest:guest@127.0.0.1:5682/",
+    "MONGO_URI": "mongodb://127.0.0.1:27027/?retryWrites=false",
+    # Each service keeps its collections in its own database: <prefix>_<service>.
+    "MONGO_DB_PREFIX": "window",
+    # 行政区划代码 of the centre, the first part of every case number.
+    "REGION_CODE": "411400",
+    # Seconds a caller waits for an RPC answer before giving up.
+    "RPC_TIMEOUT": "10",
+    # Seconds between outbox relay sweeps (events a crash left unpublished).
+    "OUTBOX_SWEEP_SECONDS": "2",
+    "LOG_LEVEL": "INFO",
+    "TIMEZONE": "Asia/Shanghai",
+    # Key for the keyed hash of ID numbers and for their encryption at rest.
+    "PII_KEY": "dev-only-pii-key-change-me",
+    "SMTP_HOST": "",
+    "SMTP_PORT": "25",
+    "SMTP_SENDER": "noreply@zwfw.example.gov.cn",
+    # Webhook / SMS delivery retries with back-off.
+    "DELIVERY_MAX_ATTEMPTS": "8",
+}
+
+
+def setting(name: str) -> str:
+    return os.environ.get(name, DEFAULTS.get(name, ""))
+
+
+def int_setting(name: str) -> int:
+    return int(setting(name))
+
+
+def float_setting(name: str) -> float:
+    return float(setting(name))
+
+
+def nameko_config() -> dict:
+    """The config dict handed to nameko's ServiceRunner."""
+    return {
+        "AMQP_URI": setting("AMQP_URI"),
+        "MONGO_URI": setting("MONGO_URI"),
+        "MONGO_DB_PREFIX": setting("MONGO_DB_PREFIX"),
+        "serializer": "json",
+        # Handlers are idempotent; a crash mid-handling must redeliver.
+        "max_workers": 10,
+        "PREFETCH_COUNT": 10,
+    }
+
+
+def database_name(service: str, prefix: str | None = None) -> str:
+    return f"{prefix or setting('MONGO_DB_PREFIX')}_{service}"

@@ -1,0 +1,156 @@
+"""Message contracts: every RPC name, event name and event payload, written once.
+
+Producers build events with `event(...)`, which refuses a payload missing a
+field; consumers read the same constants. `SUBSCRIPTIONS` lists every event
+handler so the queues can be declared before any event is published.
+
+Shapes passed over RPC
+- actor: {"username", "role", "department"|None, "display_name"}; the gateway
+  fills it from the authenticated account and services trust it.
+- case view (intake.get_application / approval.get_case, same keys):
+  {"case_no", "item_code", "item_name", "department", "channel", "status",
+   "owner", "applicant": {masked}, "missing": [...], "deadlines": {...}|None,
+   "clock": {"paused", "used_working_days"}, "history": [{"at","status","action","actor_role"}],
+   "certificate_no"?: str, "notice"?: {...}}
+"""
+import datetime as _dt
+import uuid
+
+
+class Intake:
+    SERVICE = "intake"
+    PING = "ping"
+    LIST_ITEMS = "list_items"            # (department=None, category=None) -> [item]
+    GET_ITEM = "get_item"                # (code) -> item
+    SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
+    SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
+    GET_APPLICATION = "get_application"  # (case_no) -> case view (full applicant for owner checks)
+    TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
+    ACTIONS = ("accept", "refuse")       # actions intake owns (before acceptance)
+
+
+class Approval:
+    SERVICE = "approval"
+    PING = "ping"
+    OPEN_CASE = "open_case"              # (accepted event payload) -> case view; idempotent
+    GET_CASE = "get_case"                # (case_no) -> case view
+    TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
+    GET_CERTIFICATE = "get_certificate"  # (certificate_no) -> public certificate view
+    COMPUTE_DEADLINES = "compute_deadlines"  # (start_date iso, promised_days, statutory_days) -> deadlines
+
+
+class Notification:
+    SERVICE = "notification"
+    PING = "ping"
+    LIST_INBOX = "list_inbox"            # (recipient, limit=50) -> [message]
+    MARK_READ = "mark_read"              # (recipient, message_id) -> message
+
+
+class Evaluation:
+    SERVICE = "evaluation"
+    PING = "ping"
+    RATE = "rate"                        # (case_no, actor, level, comment=None, channel=None) -> rating
+    METRICS = "metrics"                  # (department=None, date_from=None, date_to=None) -> metrics
+    CREATE_COMPLAINT = "create_complaint"  # (complaint, actor|None) -> complaint
+    GET_COMPLAINT = "get_complaint"      # (complaint_id) -> complaint
+
+
+SERVICES = (Intake.SERVICE, Approval.SERVICE, Notification.SERVICE, Evaluation.SERVICE)
+
+# --- events -----------------------------------------------------------------
+# Fields every event carries, added by `event()`.
+ENVELOPE = ("event_id", "occurred_at", "request_id")
+# Fields every case event carries.
+CASE_FIELDS = ("case_no", "item_code", "item_name", "department", "owner", "channel")
+
+APPLICATION_RECEIVED = "application_received"
+ONE_TIME_NOTICE_ISSUED = "one_time_notice_issued"  # 一次性告知
+APPLICATION_ACCEPTED = "application_accepted"      # 受理
+APPLICATION_REFUSED = "application_refused"        # 不予受理
+CASE_STATUS_CHANGED = "case_status_changed"
+CASE_DECIDED = "case_decided"                      # 准予 / 不予许可
+CERTIFICATE_ISSUED = "certificate_issued"
+CASE_CLOSED = "case_closed"
+RATING_SUBMITTED = "rating_submitted"              # 好差评
+COMPLAINT_RECEIVED = "complaint_received"          # 投诉
+
+EVENT_FIELDS = {
+    # received_at: ISO datetime the materials were received
+    APPLICATION_RECEIVED: CASE_FIELDS + ("received_at", "status"),
+    # missing: [{"code","name","reason"}]; notice: the one-time notice document
+    ONE_TIME_NOTICE_ISSUED: CASE_FIELDS + ("missing", "notice"),
+    # item: snapshot {"case_kind","promised_days","statutory_days","stages",
+    #   "joint_departments","higher_authority","licence_valid_years"};
+    # accepted_on: date; deadlines: {"promised","statutory"}|None; history: [...]
+    APPLICATION_ACCEPTED: CASE_FIELDS
+    + ("received_at", "accepted_at", "accepted_on", "item", "deadlines", "applicant", "first_contact", "history", "notice"),
+    APPLICATION_REFUSED: CASE_FIELDS + ("reason", "notice"),
+    # status / previous_status / action / actor_role
+    CASE_STATUS_CHANGED: CASE_FIELDS + ("status", "previous_status", "action", "actor_role"),
+    # result: "approved"|"denied"; decided_on: date; deadlines; used_working_days;
+    # on_time / early: bools against the promised deadline
+    CASE_DECIDED: CASE_FIELDS
+    + ("result", "reason", "decided_on", "accepted_on", "deadlines", "used_working_days", "on_time", "early", "decided_by"),
+    CERTIFICATE_ISSUED: CASE_FIELDS + ("certificate_no", "valid_from", "valid_until", "holder_name"),
+    CASE_CLOSED: CASE_FIELDS + ("status", "closed_on"),
+    # level 1..5 (5 = 非常满意); bad: level <= 2
+    RATING_SUBMITTED: ("case_no", "department", "item_code", "owner", "level", "bad", "comment", "channel"),
+    COMPLAINT_RECEIVED: ("complaint_id", "department", "case_no", "subject"),
+}
+
+EVENT_SOURCE = {
+    APPLICATION_RECEIVED: Intake.SERVICE,
+    ONE_TIME_NOTICE_ISSUED: Intake.SERVICE,
+    APPLICATION_ACCEPTED: Intake.SERVICE,
+    APPLICATION_REFUSED: Intake.SERVICE,
+    CASE_STATUS_CHANGED: Approval.SERVICE,
+    CASE_DECIDED: Approval.SERVICE,
+    CERTIFICATE_ISSUED: Approval.SERVICE,
+    CASE_CLOSED: Approval.SERVICE,
+    RATING_SUBMITTED: Evaluation.SERVICE,
+    COMPLAINT_RECEIVED: Evaluation.SERVICE,
+}
+
+
+def handler_name(event_type: str) -> str:
+    """Every handler method is named on_<event_type>."""
+    return f"on_{event_type}"
+
+
+# (handling service, event type): who listens to what. Handler methods are
+# named by handler_name(); the source service comes from EVENT_SOURCE.
+SUBSCRIPTIONS = (
+    (Approval.SERVICE, APPLICATION_ACCEPTED),
+    (Notification.SERVICE, APPLICATION_ACCEPTED),
+    (Notification.SERVICE, ONE_TIME_NOTICE_ISSUED),
+    (Notification.SERVICE, APPLICATION_REFUSED),
+    (Notification.SERVICE, CASE_DECIDED),
+    (Notification.SERVICE, CERTIFICATE_ISSUED),
+    (Notification.SERVICE, RATING_SUBMITTED),
+    (Notification.SERVICE, COMPLAINT_RECEIVED),
+    (Evaluation.SERVICE, APPLICATION_RECEIVED),
+    (Evaluation.SERVICE, APPLICATION_ACCEPTED),
+    (Evaluation.SERVICE, APPLICATION_REFUSED),
+    (Evaluation.SERVICE, CASE_DECIDED),
+    (Evaluation.SERVICE, CASE_CLOSED),
+)
+
+
+class ContractError(ValueError):
+    """A producer built an event that does not match its contract."""
+
+
+def event(event_type: str, request_id: str | None = None, **fields) -> dict:
+    """Build an event payload, refusing one with a missing or unknown field."""
+    expected = EVENT_FIELDS[event_type]
+    missing = [f for f in expected if f not in fields]
+    unknown = [f for f in fields if f not in expected]
+    if missing or unknown:
+        raise ContractError(f"{event_type}: missing {missing}, unknown {unknown}")
+    return {
+        "event_id": uuid.uuid4().hex,
+        "event_type": event_type,
+        "occurred_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+        "request_id": request_id,
+        **fields,
+    }

@@ -1,0 +1,40 @@
+"""Structured JSON logs carrying the request id that follows a case across services."""
+import logging
+import sys
+import threading
+
+from pythonjsonlogger.json import JsonFormatter
+
+from services.common.masking import MaskingFilter
+
+_local = threading.local()  # greenlet-local once eventlet has monkey-patched threading
+
+
+def set_request_id(request_id: str | None) -> None:
+    _local.request_id = request_id
+
+
+def get_request_id() -> str | None:
+    return getattr(_local, "request_id", None)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = get_request_id() or "-"
+        return True
+
+
+def configure_logging(component: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level"},
+            static_fields={"component": component},
+        )
+    )
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(MaskingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,40 @@
+"""MongoDB access for a service: one client per process, one database per service."""
+import threading
+
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient
+
+from services.common.config import database_name, setting
+
+_clients: dict[str, MongoClient] = {}
+_lock = threading.Lock()
+
+
+def get_client(uri: str | None = None) -> MongoClient:
+    uri = uri or setting("MONGO_URI")
+    with _lock:
+        if uri not in _clients:
+            _clients[uri] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10000)
+        return _clients[uri]
+
+
+def service_database(service: str, config: dict | None = None):
+    """The service's own database; `config` is a nameko config (or None: the environment)."""
+    config = config or {}
+    return get_client(config.get("MONGO_URI"))[database_name(service, config.get("MONGO_DB_PREFIX"))]
+
+
+class Storage(DependencyProvider):
+    """Injects the service's store: a small class with domain-level methods,
+    built once per container around the service's own database."""
+
+    def __init__(self, store_class):
+        self.store_class = store_class
+        self.store = None
+
+    def setup(self):
+        self.store = self.store_class(service_database(self.container.service_name, self.container.config))
+        self.store.ensure_indexes()
+
+    def get_dependency(self, worker_ctx):
+        return self.store

@@ -1,0 +1,48 @@
+"""Runs one service: `python -m services.run intake` (used locally and in compose)."""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  must precede every other import
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from services.common.config import nameko_config, setting  # noqa: E402
+from services.common.logs import configure_logging  # noqa: E402
+from services.common.topology import declare_topology  # noqa: E402
+
+SERVICE_CLASSES = {
+    "intake": "services.intake.service:IntakeService",
+    "approval": "services.approval.service:ApprovalService",
+    "notification": "services.notification.service:NotificationService",
+    "evaluation": "services.evaluation.service:EvaluationService",
+}
+
+
+def load(name: str):
+    module, cls = SERVICE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def main(name: str) -> None:
+    configure_logging(name, setting("LOG_LEVEL"))
+    config = nameko_config()
+    declare_topology(config["AMQP_URI"])
+    runner = ServiceRunner(config)
+    runner.add_service(load(name))
+
+    def shutdown(signum, frame):
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    logging.getLogger(__name__).info("service %s started", name)
+    runner.wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

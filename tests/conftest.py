@@ -1,0 +1,88 @@
+"""Test fixtures: a private RabbitMQ node and SecantusDB for the whole session,
+and the full stack (services + gunicorn gateway) for end-to-end tests."""
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from deploy.localstack import RabbitNode, ManagedProcess, Stack, port_open, wait_for, PYTHON
+
+TEST_AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", 5692))
+TEST_MANAGEMENT_PORT = int(os.environ.get("TEST_MANAGEMENT_PORT", 15692))
+TEST_MONGO_PORT = int(os.environ.get("TEST_MONGO_PORT", 27037))
+TEST_GATEWAY_PORT = int(os.environ.get("TEST_GATEWAY_PORT", 8091))
+
+
+@pytest.fixture(scope="session")
+def test_var():
+    path = Path(tempfile.mkdtemp(prefix="window-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def broker(test_var):
+    """A real RabbitMQ node (with the management plugin) for the session."""
+    node = RabbitNode(test_var / "rabbitmq", TEST_AMQP_PORT, TEST_MANAGEMENT_PORT, "window-test")
+    node.start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(test_var):
+    """A real MongoDB wire-protocol server (SecantusDB) for the session."""
+    if os.environ.get("TEST_MONGO_URI"):
+        yield os.environ["TEST_MONGO_URI"]
+        return
+    process = ManagedProcess(
+        "mongo",
+        [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(TEST_MONGO_PORT),
+         "--storage-path", str(test_var / "mongo"), "--log-level", "WARNING"],
+        dict(os.environ), test_var / "logs" / "mongo.log",
+    )
+    process.start()
+    wait_for(lambda: port_open(TEST_MONGO_PORT), "SecantusDB")
+    yield f"mongodb://127.0.0.1:{TEST_MONGO_PORT}/?retryWrites=false"
+    process.stop()
+
+
+@pytest.fixture
+def db_prefix():
+    """A database prefix of its own for each test, so tests never share data."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def service_config(broker, mongo_uri, db_prefix, rabbit_config):
+    """Nameko config for a service under test: a fresh vhost (nameko's
+    rabbit_config) on the real broker, a fresh database prefix, the whole
+    event topology declared."""
+    from services.common.topology import declare_topology
+
+    config = dict(rabbit_config)
+    config.update({"MONGO_URI": mongo_uri, "MONGO_DB_PREFIX": db_prefix, "serializer": "json"})
+    declare_topology(config["AMQP_URI"])
+    return config
+
+
+@pytest.fixture(scope="session")
+def stack(broker, mongo_uri, test_var):
+    """The four services and the gateway (gunicorn) on the session's broker and database."""
+    platform = Stack(
+        var=test_var / "stack", amqp_port=TEST_AMQP_PORT, management_port=TEST_MANAGEMENT_PORT,
+        mongo_port=TEST_MONGO_PORT, gateway_port=TEST_GATEWAY_PORT, node_name="window-test",
+        mongo_uri=mongo_uri, db_prefix="e2e", extra_env={"GATEWAY_ADMIN_PASSWORD": "admin-test-pw"},
+    )
+    platform.rabbit = broker  # already running
+    platform.start_services()
+    platform.start_gateway()
+    platform.seed()
+    yield platform
+    if platform.gateway:
+        platform.gateway.stop()
+    for process in platform.services.values():
+        process.stop()
