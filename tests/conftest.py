@@ -26,7 +26,7 @@ def test_var():
 @pytest.fixture(scope="session")
 def broker(test_var):
     """A real RabbitMQ node (with the management plugin) for the session."""
-    node = RabbitNode(test_var / "rabbitmq", TEST_AMQP_PORT, TEST_MANAGEMENT_PORT, "window-test")
+    node = RabbitNode(test_var / "rabbitmq", TEST_AMQP_PORT, TEST_MANAGEMENT_PORT, f"window-test-{TEST_AMQP_PORT}")
     node.start()
     yield node
     node.stop()
@@ -74,7 +74,7 @@ def stack(broker, mongo_uri, test_var):
     """The four services and the gateway (gunicorn) on the session's broker and database."""
     platform = Stack(
         var=test_var / "stack", amqp_port=TEST_AMQP_PORT, management_port=TEST_MANAGEMENT_PORT,
-        mongo_port=TEST_MONGO_PORT, gateway_port=TEST_GATEWAY_PORT, node_name="window-test",
+        mongo_port=TEST_MONGO_PORT, gateway_port=TEST_GATEWAY_PORT, node_name=f"window-test-{TEST_AMQP_PORT}",
         mongo_uri=mongo_uri, db_prefix="e2e", extra_env={"GATEWAY_ADMIN_PASSWORD": "admin-test-pw"},
     )
     platform.rabbit = broker  # already running
