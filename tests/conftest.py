@@ -19,6 +19,7 @@ TEST_GATEWAY_PORT = int(os.environ.get("TEST_GATEWAY_PORT", 8091))
 @pytest.fixture(scope="session")
 def test_var():
     path = Path(tempfile.mkdtemp(prefix="window-tests-"))
+    path.chmod(0o755)  # RabbitMQ runs as the rabbitmq user and must reach its data dir
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
