@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.localstack import RabbitNode, ManagedProcess, Stack, port_open, wait_for, PYTHON
+from deploy.localstack import PYTHON, ManagedProcess, RabbitNode, Stack, port_open, wait_for
 
 TEST_AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", 5692))
 TEST_MANAGEMENT_PORT = int(os.environ.get("TEST_MANAGEMENT_PORT", 15692))

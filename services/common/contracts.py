@@ -83,14 +83,16 @@ EVENT_FIELDS = {
     #   "joint_departments","higher_authority","licence_valid_years"};
     # accepted_on: date; deadlines: {"promised","statutory"}|None; history: [...]
     APPLICATION_ACCEPTED: CASE_FIELDS
-    + ("received_at", "accepted_at", "accepted_on", "item", "deadlines", "applicant", "first_contact", "history", "notice"),
+    + ("received_at", "accepted_at", "accepted_on", "item", "deadlines", "applicant", "first_contact", "history",
+       "notice"),
     APPLICATION_REFUSED: CASE_FIELDS + ("reason", "notice"),
     # status / previous_status / action / actor_role
     CASE_STATUS_CHANGED: CASE_FIELDS + ("status", "previous_status", "action", "actor_role"),
     # result: "approved"|"denied"; decided_on: date; deadlines; used_working_days;
     # on_time / early: bools against the promised deadline
     CASE_DECIDED: CASE_FIELDS
-    + ("result", "reason", "decided_on", "accepted_on", "deadlines", "used_working_days", "on_time", "early", "decided_by"),
+    + ("result", "reason", "decided_on", "accepted_on", "deadlines", "used_working_days", "on_time", "early",
+       "decided_by"),
     CERTIFICATE_ISSUED: CASE_FIELDS + ("certificate_no", "valid_from", "valid_until", "holder_name"),
     CASE_CLOSED: CASE_FIELDS + ("status", "closed_on"),
     # level 1..5 (5 = 非常满意); bad: level <= 2
@@ -150,7 +152,7 @@ def event(event_type: str, request_id: str | None = None, **fields) -> dict:
     return {
         "event_id": uuid.uuid4().hex,
         "event_type": event_type,
-        "occurred_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+        "occurred_at": _dt.datetime.now(_dt.UTC).isoformat(),
         "request_id": request_id,
         **fields,
     }

@@ -10,6 +10,7 @@ duplicate by its event_id. Either way nothing is lost.
 """
 import datetime as dt
 import logging
+import os
 
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
@@ -18,6 +19,19 @@ from nameko.standalone.events import get_event_exchange
 from services.common.mongo import service_database
 
 log = logging.getLogger(__name__)
+
+# Failpoint for the crash tests: when set to an event type, the process dies
+# right after that event was stored with its state change and before it is
+# published, as a power cut would do.
+CRASH_BEFORE_PUBLISH = "FAILPOINT_CRASH_BEFORE_PUBLISH"
+
+
+def _failpoint(events: list[dict]) -> None:
+    target = os.environ.get(CRASH_BEFORE_PUBLISH)
+    if target and any(evt["event_type"] == target for evt in events):
+        log.critical("failpoint %s=%s: exiting before publish", CRASH_BEFORE_PUBLISH, target)
+        logging.shutdown()
+        os._exit(70)
 
 
 def with_events(update: dict, events: list[dict]) -> dict:
@@ -48,6 +62,7 @@ class OutboxRelay:
         coll = self.database[collection]
         doc = coll.find_one({"_id": doc_id}, {"outbox": 1})
         events = (doc or {}).get("outbox") or []
+        _failpoint(events)
         for evt in events:
             self.publish(evt)
         if events:
@@ -58,7 +73,7 @@ class OutboxRelay:
 
     def sweep(self, min_age_seconds: float = 2.0) -> int:
         """Publish events a crash left behind (older than min_age_seconds)."""
-        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=min_age_seconds)).isoformat()
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=min_age_seconds)).isoformat()
         published = 0
         for name in self.collections:
             for doc in self.database[name].find({"outbox_pending": True}, {"outbox": 1}).limit(500):

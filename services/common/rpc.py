@@ -25,7 +25,8 @@ class _TimeoutServiceProxy:
 
         def call(*args, **kwargs):
             reply = remote.call_async(*args, **kwargs)
-            with eventlet.Timeout(self._timeout, Unavailable(f"{self._service}.{method} did not answer in {self._timeout}s")):
+            timeout = Unavailable(f"{self._service}.{method} 未在 {self._timeout} 秒内应答")
+            with eventlet.Timeout(self._timeout, timeout):
                 return reply.result()
 
         return call

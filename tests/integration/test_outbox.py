@@ -1,0 +1,66 @@
+"""The outbox on a real broker and database: events stored with a state change
+reach their queues, including those a crash left unpublished."""
+import uuid
+
+from kombu import Connection
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+
+from services.common import contracts
+from services.common.mongo import service_database
+from services.common.outbox import OutboxRelay, new_document_with_events, with_events
+from services.common.topology import event_queue
+
+
+def closed_event(case_no):
+    fields = {name: "x" for name in contracts.EVENT_FIELDS[contracts.CASE_CLOSED]}
+    return contracts.event(contracts.CASE_CLOSED, **{**fields, "case_no": case_no})
+
+
+def make_relay(config):
+    exchange = get_event_exchange("approval", {})
+    publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange])
+
+    def publish(evt):
+        publisher.publish(evt, exchange=exchange, routing_key=evt["event_type"])
+
+    database = service_database("approval", config)
+    relay = OutboxRelay(database, ("cases",), publish)
+    relay.ensure_indexes()
+    return relay, database
+
+
+def drain(config, service, event_type):
+    bodies = []
+    with Connection(config["AMQP_URI"]) as connection:
+        queue = event_queue(service, event_type).bind(connection.default_channel)
+        while (message := queue.get(no_ack=True)) is not None:
+            bodies.append(message.decode())
+    return bodies
+
+
+def test_flush_publishes_and_clears(service_config):
+    relay, database = make_relay(service_config)
+    evt = closed_event("C-1")
+    database.cases.insert_one(new_document_with_events({"_id": "C-1", "status": "closed"}, [evt]))
+    assert relay.flush("cases", "C-1") == 1
+    doc = database.cases.find_one({"_id": "C-1"})
+    assert doc["outbox"] == [] and "outbox_pending" not in doc
+    assert [b["event_id"] for b in drain(service_config, "evaluation", contracts.CASE_CLOSED)] == [evt["event_id"]]
+
+
+def test_sweep_publishes_what_a_crash_left_behind(service_config):
+    relay, database = make_relay(service_config)
+    database.cases.insert_one({"_id": "C-2", "status": "approved", "version": 1})
+    evt = closed_event("C-2")
+    evt["occurred_at"] = "2020-01-01T00:00:00+00:00"  # stored long ago, never published
+    database.cases.update_one({"_id": "C-2"}, with_events({"$set": {"status": "closed"}}, [evt]))
+    assert relay.sweep(min_age_seconds=1) == 1
+    assert relay.sweep(min_age_seconds=1) == 0
+    assert [b["case_no"] for b in drain(service_config, "evaluation", contracts.CASE_CLOSED)] == ["C-2"]
+
+
+def test_sweep_leaves_fresh_events_to_their_own_flush(service_config):
+    relay, database = make_relay(service_config)
+    database.cases.insert_one(new_document_with_events({"_id": uuid.uuid4().hex}, [closed_event("C-3")]))
+    assert relay.sweep(min_age_seconds=60) == 0
