@@ -12,6 +12,7 @@ from nameko.rpc import get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 
 from services.common import contracts
+from services.common.handlers import dead_letter_queue
 
 
 def event_queue(handling_service: str, event_type: str) -> Queue:
@@ -35,3 +36,4 @@ def declare_topology(amqp_uri: str) -> None:
             get_event_exchange(source, {}).declare(channel=channel)
         for service, event_type in contracts.SUBSCRIPTIONS:
             event_queue(service, event_type).declare(channel=channel)
+        dead_letter_queue().declare(channel=channel)

@@ -1,0 +1,82 @@
+"""Event handlers that never lose an event and never loop on a poison one.
+
+`handle(event_type)` subscribes a method to a contract event (source service
+from contracts.EVENT_SOURCE). A handler that raises is retried with back-off:
+the message is republished to its own queue with an attempt count, and only
+then acked, so a crash in between redelivers the original. After
+EVENT_MAX_ATTEMPTS the message goes to the dead-letter queue
+`window.dead-letter`, with the error and the queue it came from, for ops to
+inspect and replay.
+"""
+import datetime as dt
+import logging
+
+import eventlet
+from kombu import Queue
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+
+from services.common import contracts
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_QUEUE = "window.dead-letter"
+ATTEMPTS_HEADER = "x-window-attempts"
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_RETRY_BASE_SECONDS = 1.0
+
+
+def dead_letter_queue() -> Queue:
+    return Queue(DEAD_LETTER_QUEUE, durable=True, auto_delete=False)
+
+
+def retry_delay(attempt: int, base: float) -> float:
+    """Seconds before retry number `attempt` (1-based): base, 2·base, 4·base … capped at 60 s."""
+    return min(base * 2 ** (attempt - 1), 60.0)
+
+
+class ReliableEventHandler(EventHandler):
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+        self.retry_base = float(config.get("EVENT_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS))
+        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[dead_letter_queue()])
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        eventlet.spawn_n(self._retry_or_dead_letter, message, attempts, exc_info[1])
+
+    def _retry_or_dead_letter(self, message, attempts, error):
+        headers = dict(message.headers or {})
+        body = message.decode()
+        try:
+            if attempts < self.max_attempts:
+                eventlet.sleep(retry_delay(attempts, self.retry_base))
+                headers[ATTEMPTS_HEADER] = attempts
+                self.publisher.publish(body, routing_key=self.queue.name, extra_headers=headers)
+                log.warning("event %s failed (attempt %d): %r; retrying", self.event_type, attempts, error)
+            else:
+                record = {
+                    "queue": self.queue.name,
+                    "event_type": self.event_type,
+                    "event": body,
+                    "headers": {k: v for k, v in headers.items() if isinstance(v, str | int | float)},
+                    "attempts": attempts,
+                    "error": repr(error),
+                    "failed_at": dt.datetime.now(dt.UTC).isoformat(),
+                }
+                self.publisher.publish(record, routing_key=DEAD_LETTER_QUEUE)
+                log.error("event %s dead-lettered after %d attempts: %r", self.event_type, attempts, error)
+        except Exception:  # broker gone: leave the original unacked, it is redelivered
+            log.exception("could not retry event %s; leaving it to redelivery", self.event_type)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+def handle(event_type: str):
+    """Decorate a method as the handler of a contract event."""
+    return ReliableEventHandler.decorator(contracts.EVENT_SOURCE[event_type], event_type)
