@@ -1,0 +1,125 @@
+"""The approval case (办件): the document opened from an accepted application, and its view.
+
+The view has the same keys as intake.get_application (see contracts): the
+gateway returns either unchanged.
+"""
+import datetime as dt
+
+from services.approval.calendar import parse_date
+from services.approval.clock import Pause, WorkingDayClock
+from services.common import contracts
+from services.common.errors import InvalidInput, field_error
+from services.common.masking import mask_id_number, mask_phone
+
+SENSITIVE = {"id_number": mask_id_number, "phone": mask_phone, "mobile": mask_phone}
+
+
+def masked(value):
+    """A copy of the applicant with every ID number and phone masked, at any depth."""
+    if isinstance(value, dict):
+        return {k: SENSITIVE[k](v) if k in SENSITIVE and isinstance(v, str) else masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+def _day_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3650
+
+
+def check_accepted(payload: dict) -> dict:
+    """The accepted-application payload, checked; every bad field reported at once."""
+    errors = []
+    if not isinstance(payload, dict):
+        raise InvalidInput("受理数据有误", [field_error("payload", "须为对象")])
+    for name in ("case_no", "item_code", "department"):
+        if not isinstance(payload.get(name), str) or not payload.get(name):
+            errors.append(field_error(name, "不能为空"))
+    try:
+        parse_date(payload.get("accepted_on"))
+    except (TypeError, ValueError):
+        errors.append(field_error("accepted_on", "日期格式须为 YYYY-MM-DD"))
+    item = payload.get("item")
+    if not isinstance(item, dict):
+        errors.append(field_error("item", "缺少事项信息"))
+    else:
+        for name in ("promised_days", "statutory_days"):
+            if not _day_count(item.get(name)):
+                errors.append(field_error(f"item.{name}", "须为 0–3650 之间的整数"))
+    if errors:
+        raise InvalidInput("受理数据有误", errors)
+    return payload
+
+
+def new_case(payload: dict, deadlines: dict, now: str) -> dict:
+    """The case document approval stores when it takes a case over at acceptance."""
+    item = dict(payload["item"])
+    return {
+        "_id": payload["case_no"],
+        "version": 1,
+        **{name: payload.get(name) for name in contracts.CASE_FIELDS},
+        "submitted_by": payload.get("submitted_by"),
+        "applicant": masked(payload.get("applicant") or {}),
+        "first_contact": payload.get("first_contact"),
+        "notice": payload.get("notice"),
+        "missing": payload.get("missing") or [],
+        "item": item,
+        "received_at": payload.get("received_at"),
+        "accepted_at": payload.get("accepted_at"),
+        "accepted_on": parse_date(payload["accepted_on"]).isoformat(),
+        "status": "accepted",
+        "deadlines": deadlines,
+        "clock": {"paused": False, "pauses": []},
+        "intake_history": list(payload.get("history") or []),
+        "history": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def pauses_of(case: dict) -> list[Pause]:
+    return [Pause(parse_date(p["from"]), parse_date(p["to"]) if p.get("to") else None)
+            for p in (case.get("clock") or {}).get("pauses") or []]
+
+
+def deadlines_of(case: dict, clock: WorkingDayClock, as_of: dt.date) -> dict:
+    """Promised and statutory deadlines from the acceptance date, pushed out by every pause."""
+    item = case["item"]
+    return clock.deadlines(parse_date(case["accepted_on"]), item["promised_days"], item["statutory_days"],
+                           pauses_of(case), as_of)
+
+
+def used_working_days(case: dict, clock: WorkingDayClock, today: dt.date) -> int:
+    """Working days the clock ran: up to the decision (or withdrawal), else up to today."""
+    stopped = (case.get("clock") or {}).get("stopped_on")
+    end = parse_date(stopped) if stopped else today
+    return clock.working_days_used(parse_date(case["accepted_on"]), end, pauses_of(case)).value
+
+
+def history_entry(step, actor: dict, at: str) -> dict:
+    entry = {"at": at, "status": step.status, "action": step.action, "actor_role": actor.get("role")}
+    if step.comment:
+        entry["comment"] = step.comment
+    return entry
+
+
+def case_view(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
+    view = {
+        **{name: case.get(name) for name in contracts.CASE_FIELDS},
+        "status": case["status"],
+        "submitted_by": case.get("submitted_by"),
+        "applicant": case.get("applicant") or {},
+        "missing": case.get("missing") or [],
+        "deadlines": case.get("deadlines"),
+        "clock": {"paused": bool((case.get("clock") or {}).get("paused")),
+                  "used_working_days": used_working_days(case, clock, today)},
+        "history": list(case.get("intake_history") or []) + list(case.get("history") or []),
+        "notice": case.get("notice"),
+        "first_contact": case.get("first_contact"),
+        "accepted_on": case["accepted_on"],
+    }
+    if case.get("decision"):
+        view["decision"] = case["decision"]
+    if case.get("certificate_no"):
+        view["certificate_no"] = case["certificate_no"]
+    return view

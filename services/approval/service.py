@@ -1,0 +1,166 @@
+"""The approval service (审批服务): owns a case from acceptance to closure.
+
+Thin Nameko entrypoints: parse, call the domain (workflow, clock, certificates),
+store the change and its events in one write, flush the outbox.
+"""
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.approval import certificates, workflow
+from services.approval.calendar import OfficialCalendar, parse_date, validate_year, year_view
+from services.approval.cases import (
+    case_view,
+    check_accepted,
+    deadlines_of,
+    history_entry,
+    new_case,
+    used_working_days,
+)
+from services.approval.clock import WorkingDayClock
+from services.approval.events import step_events
+from services.approval.store import CASES, ApprovalStore
+from services.common import contracts
+from services.common.config import setting
+from services.common.context import RequestId
+from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
+from services.common.mongo import Storage
+from services.common.outbox import Outbox
+
+log = logging.getLogger(__name__)
+ACCEPTED = contracts.APPLICATION_ACCEPTED
+
+
+def local_today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(setting("TIMEZONE"))).date()
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+class ApprovalService:
+    name = contracts.Approval.SERVICE
+    request_id = RequestId()
+    store = Storage(ApprovalStore)
+    outbox = Outbox(CASES)
+
+    @rpc
+    def ping(self):
+        return "pong"
+
+    @timer(interval=float(setting("OUTBOX_SWEEP_SECONDS")))
+    def sweep_outbox(self):
+        self.outbox.sweep()
+
+    # --- cases --------------------------------------------------------------------
+    @rpc
+    def open_case(self, payload):
+        return self._open_case(payload)
+
+    @event_handler(contracts.EVENT_SOURCE[ACCEPTED], ACCEPTED, requeue_on_error=True)
+    def on_application_accepted(self, payload):
+        try:
+            self._open_case(payload)
+        except InvalidInput as error:
+            # Requeueing cannot mend a malformed event: record it and let it go.
+            log.error("application_accepted %s dropped: %s %s", payload.get("event_id"), error.detail, error.errors)
+
+    @rpc
+    def get_case(self, case_no):
+        return case_view(self.store.case(case_no), self._clock(), local_today())
+
+    @rpc
+    def transition(self, case_no, action, actor, params=None):
+        case = self.store.case(case_no)
+        clock, today, now = self._clock(), local_today(), utc_now()
+        step = workflow.apply(case, action, actor or {}, params or {}, today)
+        after = {**case, **step.changes, "status": step.status}
+        if step.previous_status in workflow.OPEN:
+            after["deadlines"] = deadlines_of(after, clock, today)
+        used = None
+        if step.decision:
+            used = used_working_days(after, clock, today)
+            after["decision"] = {**step.decision, "used_working_days": used}
+        certificate, created = self._certificate(after, today, now) if action == "issue_certificate" else (None, False)
+        if certificate:
+            after["certificate_no"] = certificate["certificate_no"]
+        changed = {name: after[name] for name in ("status", "deadlines", "decision", "certificate_no", *step.changes)
+                   if name in after}
+        events = step_events(after, step, actor or {}, self.request_id, today,
+                             used_working_days=used, certificate=certificate)
+        update = {"$set": {**changed, "updated_at": now}, "$push": {"history": history_entry(step, actor or {}, now)}}
+        try:
+            self.store.update_case(case_no, case["version"], update, events)
+        except Conflict:
+            if created:
+                self.store.delete_certificate(certificate["certificate_no"])
+            raise
+        self.outbox.flush(CASES, case_no)
+        return case_view(self.store.case(case_no), clock, today)
+
+    @rpc
+    def compute_deadlines(self, start_date, promised_days, statutory_days):
+        errors = []
+        try:
+            start = parse_date(start_date)
+        except (TypeError, ValueError):
+            errors.append(field_error("start_date", "日期格式须为 YYYY-MM-DD"))
+        for name, value in (("promised_days", promised_days), ("statutory_days", statutory_days)):
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3650:
+                errors.append(field_error(name, "须为 0–3650 之间的整数"))
+        if errors:
+            raise InvalidInput("时限参数有误", errors)
+        return self._clock().deadlines(start, promised_days, statutory_days)
+
+    # --- certificates -------------------------------------------------------------
+    @rpc
+    def get_certificate(self, certificate_no):
+        return certificates.public_view(self.store.certificate(str(certificate_no)), local_today())
+
+    # --- calendar -------------------------------------------------------------------
+    @rpc
+    def set_calendar_year(self, year, holidays, workdays, actor):
+        if (actor or {}).get("role") != "centre_admin":
+            raise Forbidden("只有中心管理员可以维护节假日数据")
+        entry = validate_year(year, holidays, workdays)
+        saved = self.store.save_calendar_year(
+            year, [d.isoformat() for d in entry["holidays"]], [d.isoformat() for d in entry["workdays"]],
+            actor.get("username"), utc_now(),
+        )
+        return year_view(year, saved)
+
+    @rpc
+    def get_calendar_year(self, year):
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise InvalidInput("年份有误", [field_error("year", "须为整数")])
+        return year_view(year, self.store.calendar_year(year))
+
+    # --- helpers ------------------------------------------------------------------
+    def _clock(self) -> WorkingDayClock:
+        return WorkingDayClock(OfficialCalendar(self.store.calendar_years()))
+
+    def _open_case(self, payload):
+        payload = check_accepted(payload)
+        clock, today = self._clock(), local_today()
+        item = payload["item"]
+        deadlines = clock.deadlines(parse_date(payload["accepted_on"]), item["promised_days"], item["statutory_days"])
+        # Idempotent: case_no is the _id, a second open finds the first one.
+        self.store.insert_case(new_case(payload, deadlines, utc_now()))
+        return case_view(self.store.case(payload["case_no"]), clock, today)
+
+    def _certificate(self, case, today, now):
+        """The case's certificate: one a crash left behind, or a new one. Returns (certificate, created)."""
+        existing = self.store.certificate_for_case(case["case_no"])
+        if existing:
+            return existing, False
+        year_key = certificates.counter_key(case["department"], today.year)
+        number = certificates.certificate_number(
+            case["department"], setting("REGION_CODE"), today.year, self.store.next_sequence(year_key))
+        certificate = certificates.new_certificate(number, case, today, now)
+        self.store.insert_certificate(certificate)
+        return certificate, True
