@@ -1,0 +1,1 @@
+"""The gateway: the platform's one HTTP door (Falcon under gunicorn)."""

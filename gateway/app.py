@@ -1,0 +1,49 @@
+"""The gateway's Falcon app: `create_app(rpc, store)` wires it; `get_app()` wires it from the environment.
+
+gunicorn runs `gateway.app:get_app()`; tests call create_app with a fake RPC client.
+"""
+import logging
+
+import falcon
+
+from gateway import errors
+from gateway.accounts import ensure_admin
+from gateway.auth import Authenticator
+from gateway.metrics import Metrics
+from gateway.middleware import Credentials, RateLimit, RequestContext
+from gateway.resources.base import Deps
+from gateway.routes import ROUTES
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.App:
+    settings = settings or GatewaySettings()
+    store.ensure_indexes()
+    ensure_admin(store, settings)
+    metrics = Metrics()
+    authenticator = Authenticator(store, settings)
+    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics)
+    app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
+                                 RateLimit(settings.rate_limit_per_minute)])
+    app.req_options.strip_url_path_trailing_slash = True
+    errors.install(app)
+    for path, resource_class in ROUTES:
+        app.add_route(path, resource_class(deps))
+    return app
+
+
+def get_app() -> falcon.App:
+    from gateway.rpc import RpcClient
+    from gateway.store import AccountStore
+    from services.common.config import database_name, setting
+    from services.common.logs import configure_logging
+    from services.common.mongo import get_client
+
+    configure_logging("gateway", setting("LOG_LEVEL"))
+    settings = GatewaySettings.from_env()
+    rpc = RpcClient(setting("AMQP_URI"), timeout=settings.rpc_timeout)
+    store = AccountStore(get_client()[database_name("gateway")])
+    log.info("gateway app created")
+    return create_app(rpc, store, settings)

@@ -1,0 +1,264 @@
+"""The OpenAPI 3.1 document of the gateway, written as data.
+
+Request bodies reuse the JSON schemas the gateway validates with
+(gateway/schemas.py), so the document cannot drift from the validation.
+A unit test checks that every route of the app appears here.
+"""
+
+from gateway import schemas
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+CASE = {"$ref": "#/components/schemas/Case"}
+BEARER = [{"bearer": []}]
+PUBLIC: list = []
+
+
+def _clean(schema: dict) -> dict:
+    """Drop our private x-message keys (fine in OpenAPI, but noise for readers)."""
+    if isinstance(schema, dict):
+        return {k: _clean(v) for k, v in schema.items() if k != "x-message"}
+    if isinstance(schema, list):
+        return [_clean(v) for v in schema]
+    return schema
+
+
+def body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _clean(schema)}}}
+
+
+def ok(description: str, schema: dict | None = None, status: str = "200") -> dict:
+    content = {"application/json": {"schema": schema or {"type": "object"}}}
+    return {status: {"description": description, "content": content}}
+
+
+def problems(*statuses: int) -> dict:
+    return {
+        str(s): {"description": "problem+json", "content": {"application/problem+json": {"schema": PROBLEM}}}
+        for s in statuses
+    }
+
+
+def op(summary: str, responses: dict, security=BEARER, request=None, parameters=None, tag="platform") -> dict:
+    operation = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
+    if request:
+        operation["requestBody"] = body(request)
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def query(name: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema or {"type": "string"}}
+
+
+PAGING = [query("limit", {"type": "integer", "minimum": 1}), query("offset", {"type": "integer", "minimum": 0})]
+CASE_NO = [path_param("case_no")]
+
+PATHS = {
+    "/v1/auth/token": {
+        "post": op(
+            "登录，获取访问令牌", {**ok("令牌"), **problems(400, 401, 422)}, PUBLIC, schemas.TOKEN, tag="accounts"
+        )
+    },
+    "/v1/accounts": {
+        "post": op(
+            "创建账号（中心管理员；部门管理员限本部门）；API 客户端的密钥仅返回一次",
+            {**ok("账号", status="201"), **problems(400, 401, 403, 409, 422)},
+            request=schemas.ACCOUNT,
+            tag="accounts",
+        )
+    },
+    "/v1/accounts/register": {
+        "post": op(
+            "申请人自助注册",
+            {**ok("账号", status="201"), **problems(400, 409, 422)},
+            PUBLIC,
+            schemas.REGISTRATION,
+            tag="accounts",
+        )
+    },
+    "/v1/me": {"get": op("当前账号", {**ok("账号"), **problems(401)}, tag="accounts")},
+    "/v1/items": {
+        "get": op(
+            "事项目录（公开）",
+            {**ok("{items:[...]}"), **problems(422, 503)},
+            PUBLIC,
+            parameters=[query("department"), query("category"), *PAGING],
+            tag="catalogue",
+        )
+    },
+    "/v1/items/{code}": {
+        "get": op(
+            "事项详情（八公开）",
+            {**ok("事项"), **problems(404, 503)},
+            PUBLIC,
+            parameters=[path_param("code")],
+            tag="catalogue",
+        )
+    },
+    "/v1/applications": {
+        "post": op(
+            "提交申请（申请人、窗口人员、省级平台）；建议携带 Idempotency-Key",
+            {
+                **ok("{case_no,status,missing,deadlines,notice}", status="201"),
+                **problems(400, 401, 403, 404, 409, 422, 503),
+            },
+            request=schemas.APPLICATION,
+            parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}],
+            tag="cases",
+        )
+    },
+    "/v1/cases/{case_no}": {
+        "get": op("办件详情与进度", {**ok("办件", CASE), **problems(401, 404, 503)}, parameters=CASE_NO, tag="cases")
+    },
+    "/v1/cases/{case_no}/supplements": {
+        "post": op(
+            "补正材料",
+            {**ok("办件", CASE), **problems(400, 401, 403, 404, 409, 422)},
+            request=schemas.SUPPLEMENT,
+            parameters=CASE_NO,
+            tag="cases",
+        )
+    },
+    "/v1/cases/{case_no}/transitions": {
+        "post": op(
+            "窗口人员办理（受理、审查、决定、发证、送达……）",
+            {**ok("办件", CASE), **problems(400, 401, 403, 404, 409, 422)},
+            request=schemas.TRANSITION,
+            parameters=CASE_NO,
+            tag="cases",
+        )
+    },
+    "/v1/cases/{case_no}/rating": {
+        "post": op(
+            "好差评（每件一次）",
+            {**ok("评价", status="201"), **problems(400, 401, 403, 404, 409, 422)},
+            request=schemas.RATING,
+            parameters=CASE_NO,
+            tag="evaluation",
+        )
+    },
+    "/v1/me/notifications": {
+        "get": op(
+            "我的站内消息（新的在前）",
+            {**ok("{notifications:[...]}"), **problems(401, 503)},
+            parameters=PAGING,
+            tag="notifications",
+        )
+    },
+    "/v1/complaints": {
+        "post": op(
+            "投诉（可匿名）",
+            {**ok("{id,status}", status="201"), **problems(400, 422, 503)},
+            PUBLIC,
+            schemas.COMPLAINT,
+            tag="evaluation",
+        )
+    },
+    "/v1/complaints/{complaint_id}": {
+        "get": op(
+            "投诉详情", {**ok("投诉"), **problems(401, 404)}, parameters=[path_param("complaint_id")], tag="evaluation"
+        )
+    },
+    "/v1/metrics": {
+        "get": op(
+            "效能指标（督查、中心管理员；部门人员限本部门）",
+            {**ok("指标"), **problems(401, 403, 422)},
+            parameters=[
+                query("department"),
+                query("from", {"type": "string", "format": "date"}),
+                query("to", {"type": "string", "format": "date"}),
+            ],
+            tag="evaluation",
+        )
+    },
+    "/v1/certificates/{certificate_no}": {
+        "get": op(
+            "证照核验（公开，个人信息脱敏）",
+            {**ok("证照"), **problems(404, 503)},
+            PUBLIC,
+            parameters=[path_param("certificate_no")],
+            tag="certificates",
+        )
+    },
+    "/healthz": {"get": op("进程存活", ok("alive"), PUBLIC, tag="operations")},
+    "/readyz": {
+        "get": op("就绪：消息服务与全部服务可响应", {**ok("ready"), **problems(503)}, PUBLIC, tag="operations")
+    },
+    "/metrics": {
+        "get": op(
+            "Prometheus 指标（文本格式）",
+            {
+                "200": {
+                    "description": "text/plain; version=0.0.4",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                }
+            },
+            PUBLIC,
+            tag="operations",
+        )
+    },
+    "/openapi.json": {"get": op("本文档", ok("OpenAPI 3.1"), PUBLIC, tag="operations")},
+}
+
+COMPONENTS = {
+    "securitySchemes": {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "人员：POST /v1/auth/token 获取的令牌；API 客户端：创建时发放的 API 密钥",
+        }
+    },
+    "schemas": {
+        "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status", "detail"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+            },
+        },
+        "Case": {
+            "type": "object",
+            "required": ["case_no", "item_code", "status", "deadlines", "clock", "history"],
+            "properties": {
+                "case_no": {"type": "string"},
+                "item_code": {"type": "string"},
+                "status": {"type": "string"},
+                "deadlines": {"type": ["object", "null"]},
+                "clock": {
+                    "type": "object",
+                    "properties": {"paused": {"type": "boolean"}, "used_working_days": {"type": "integer"}},
+                },
+                "history": {"type": "array", "items": {"type": "object"}},
+                "certificate_no": {"type": "string"},
+            },
+        },
+    },
+}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "政务服务中心行政许可窗口平台 API",
+            "version": "1.0.0",
+            "description": "错误均为 application/problem+json；每个响应带 X-Request-Id。",
+        },
+        "paths": PATHS,
+        "components": COMPONENTS,
+    }

@@ -1,0 +1,34 @@
+"""Submitting an application (申请): intake checks it and answers accepted,
+awaiting_supplement (with the one-time notice) or pre_review."""
+import falcon
+
+from gateway import schemas
+from gateway.access import require
+from gateway.resources.base import Resource
+from gateway.validation import read_json, validate
+from services.common.contracts import Intake
+from services.common.errors import Forbidden
+
+DEFAULT_CHANNEL = {"applicant": "online", "clerk": "window", "api_client": "province"}
+SUBMISSION_KEYS = ("case_no", "item_code", "status", "missing", "deadlines", "notice")
+
+
+def check_channel(actor: dict, channel: str | None) -> None:
+    """The province channel belongs to the provincial network's API clients, and they use only it."""
+    if actor["role"] == "api_client" and channel != "province":
+        raise Forbidden("API 客户端只能通过 province 渠道提交申请")
+    if actor["role"] != "api_client" and channel == "province":
+        raise Forbidden("province 渠道仅供省级政务服务平台使用")
+
+
+class ApplicationsResource(Resource):
+    def on_post(self, req, resp):
+        actor = require(req, "applicant", "clerk", "api_client")
+        application = validate(read_json(req), schemas.APPLICATION)
+        application.setdefault("channel", DEFAULT_CHANNEL[actor["role"]])
+        check_channel(actor, application.get("channel"))
+        case = self.call(req, Intake.SERVICE, Intake.SUBMIT, application, actor,
+                         idempotency_key=req.get_header("Idempotency-Key"))
+        resp.media = {key: case.get(key) for key in SUBMISSION_KEYS}
+        resp.status = falcon.HTTP_201
+        resp.location = f"/v1/cases/{case['case_no']}"

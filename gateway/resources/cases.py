@@ -1,0 +1,48 @@
+"""A case (办件): its view, supplements (补正), staff transitions, the applicant's rating."""
+import falcon
+
+from gateway import schemas
+from gateway.access import ensure_staff_of, ensure_visible, require
+from gateway.resources.base import Resource
+from gateway.validation import read_json, validate
+from services.common.contracts import Approval, Evaluation, Intake
+
+STAFF = ("clerk", "chief_rep", "reviewer", "department_admin")
+
+
+class CaseResource(Resource):
+    def on_get(self, req, resp, case_no):
+        actor = require(req)
+        case = self.load_case(req, case_no)
+        ensure_visible(actor, case, case_no)
+        resp.media = case
+
+
+class SupplementsResource(Resource):
+    def on_post(self, req, resp, case_no):
+        actor = require(req, "applicant", "api_client", *STAFF)
+        body = validate(read_json(req), schemas.SUPPLEMENT)
+        ensure_visible(actor, self.load_case(req, case_no), case_no)
+        resp.media = self.call(req, Intake.SERVICE, Intake.SUPPLEMENT, case_no, body["materials"], actor)
+
+
+class TransitionsResource(Resource):
+    def on_post(self, req, resp, case_no):
+        actor = require(req, *STAFF)
+        body = validate(read_json(req), schemas.TRANSITION)
+        case = self.load_case(req, case_no)
+        ensure_visible(actor, case, case_no)
+        ensure_staff_of(actor, case.get("department"))
+        action, params = body["action"], {k: v for k, v in body.items() if k != "action"}
+        service = Intake if action in Intake.ACTIONS else Approval
+        resp.media = self.call(req, service.SERVICE, service.TRANSITION, case_no, action, actor, params)
+
+
+class RatingResource(Resource):
+    def on_post(self, req, resp, case_no):
+        actor = require(req, "applicant", "api_client")
+        body = validate(read_json(req), schemas.RATING)
+        ensure_visible(actor, self.load_case(req, case_no), case_no)
+        resp.media = self.call(req, Evaluation.SERVICE, Evaluation.RATE, case_no, actor, body["level"],
+                               comment=body.get("comment"), channel=body.get("channel"))
+        resp.status = falcon.HTTP_201

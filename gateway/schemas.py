@@ -1,0 +1,95 @@
+"""JSON schemas of the request bodies the gateway owns.
+
+For applications the gateway checks only the shape (types); the content
+(required fields, ID number check digits, materials) is intake's to judge, so
+the applicant gets every bad field in one answer rather than in two rounds.
+"""
+from gateway.access import ROLES
+
+USERNAME = {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{3,32}$",
+            "x-message": "用户名应为 3 到 32 位字母、数字、下划线、点或连字符"}
+PASSWORD = {"type": "string", "minLength": 8, "maxLength": 128}
+DISPLAY_NAME = {"type": "string", "minLength": 1, "maxLength": 64}
+PHONE = {"type": "string", "pattern": r"^1[3-9]\d{9}$", "x-message": "手机号码应为 11 位中国大陆手机号"}
+DEPARTMENT = {"type": "string", "pattern": r"^[a-z][a-z0-9_\-]{1,31}$", "x-message": "部门代码格式不正确"}
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "x-message": "日期格式应为 YYYY-MM-DD"}
+MATERIAL = {"type": "object", "properties": {"code": {"type": "string", "minLength": 1}}, "required": ["code"]}
+
+TRANSITION_ACTIONS = (
+    "accept", "refuse", "start_review", "record_inspection", "approve", "deny", "escalate",
+    "record_higher_decision", "sign_joint", "pause_clock", "resume_clock", "issue_certificate", "deliver", "withdraw",
+)
+COMPLAINT_CHANNELS = ("hotline", "web", "window", "suggestion_box", "sms", "province")
+RATING_CHANNELS = ("window", "sms", "web", "app", "province")
+
+TOKEN = {
+    "type": "object",
+    "properties": {"username": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1}},
+    "required": ["username", "password"],
+}
+
+ACCOUNT = {
+    "type": "object",
+    "properties": {"username": USERNAME, "password": PASSWORD, "display_name": DISPLAY_NAME,
+                   "role": {"enum": list(ROLES)}, "department": {"anyOf": [DEPARTMENT, {"type": "null"}]},
+                   "phone": PHONE},
+    "required": ["username", "display_name", "role"],
+    "additionalProperties": False,
+}
+
+REGISTRATION = {
+    "type": "object",
+    "properties": {"username": USERNAME, "password": PASSWORD, "display_name": DISPLAY_NAME, "phone": PHONE},
+    "required": ["username", "password", "display_name", "phone"],
+    "additionalProperties": False,
+}
+
+APPLICATION = {
+    "type": "object",
+    "properties": {
+        "item_code": {"type": "string"},
+        "channel": {"type": "string"},
+        "applicant": {"type": "object"},
+        "materials": {"type": "array", "items": {"type": "object"}},
+        "pledges": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+SUPPLEMENT = {
+    "type": "object",
+    "properties": {"materials": {"type": "array", "minItems": 1, "items": MATERIAL}},
+    "required": ["materials"],
+}
+
+TRANSITION = {
+    "type": "object",
+    "properties": {"action": {"enum": list(TRANSITION_ACTIONS)}, "comment": {"type": "string", "maxLength": 2000}},
+    "required": ["action"],
+}
+
+RATING = {
+    "type": "object",
+    "properties": {"level": {"type": "integer", "minimum": 1, "maximum": 5},
+                   "comment": {"type": "string", "maxLength": 1000}, "channel": {"enum": list(RATING_CHANNELS)}},
+    "required": ["level"],
+    "additionalProperties": False,
+}
+
+COMPLAINT = {
+    "type": "object",
+    "properties": {
+        "case_no": {"type": "string", "minLength": 1, "maxLength": 50},
+        "department": DEPARTMENT,
+        "subject": {"type": "string", "minLength": 1, "maxLength": 200},
+        "text": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "contact": {"type": "string", "minLength": 1, "maxLength": 100},
+        "channel": {"enum": list(COMPLAINT_CHANNELS)},
+    },
+    "required": ["department", "subject", "text", "contact"],
+    "additionalProperties": False,
+}
+
+METRICS_QUERY = {
+    "type": "object",
+    "properties": {"department": DEPARTMENT, "from": DATE, "to": DATE},
+}

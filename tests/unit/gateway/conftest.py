@@ -1,0 +1,57 @@
+"""Gateway unit fixtures: the app over a FakeRpc and a real account store on the session SecantusDB."""
+import falcon.testing
+import pytest
+from gateway_fakes import FakeRpc
+
+from gateway import accounts
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from gateway.store import AccountStore
+from services.common.config import database_name
+from services.common.mongo import get_client
+
+SETTINGS = GatewaySettings(admin_password="admin-unit-pw", rate_limit_per_minute=0)
+PASSWORD = "Unit-Test-2026!"
+
+
+@pytest.fixture
+def store(mongo_uri, db_prefix):
+    return AccountStore(get_client(mongo_uri)[database_name("gateway", db_prefix)])
+
+
+@pytest.fixture
+def rpc():
+    return FakeRpc()
+
+
+@pytest.fixture
+def client(rpc, store):
+    return falcon.testing.TestClient(create_app(rpc, store, SETTINGS))
+
+
+@pytest.fixture
+def make_account(store):
+    """Create an account directly in the store; returns the create answer (with api_key for api clients)."""
+
+    def make(username, role, department=None, display_name=None):
+        return accounts.create_account(store, SETTINGS, {
+            "username": username, "password": PASSWORD, "role": role, "department": department,
+            "display_name": display_name or username,
+        })
+
+    return make
+
+
+@pytest.fixture
+def login(client, make_account):
+    """Create an account and return Authorization headers for it."""
+
+    def login_as(username, role, department=None):
+        account = make_account(username, role, department)
+        if role == "api_client":
+            return {"Authorization": f"Bearer {account['api_key']}"}
+        token = client.simulate_post("/v1/auth/token", json={"username": username, "password": PASSWORD})
+        assert token.status_code == 200, token.text
+        return {"Authorization": f"Bearer {token.json['access_token']}"}
+
+    return login_as
