@@ -4,10 +4,8 @@ Thin Nameko entrypoints: parse, call the domain (workflow, clock, certificates),
 store the change and its events in one write, flush the outbox.
 """
 import datetime as dt
-import logging
 from zoneinfo import ZoneInfo
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -28,10 +26,10 @@ from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
+from services.common.handlers import handle
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
 
-log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED
 
 
@@ -62,13 +60,10 @@ class ApprovalService:
     def open_case(self, payload):
         return self._open_case(payload)
 
-    @event_handler(contracts.EVENT_SOURCE[ACCEPTED], ACCEPTED, requeue_on_error=True)
+    @handle(ACCEPTED)
     def on_application_accepted(self, payload):
-        try:
-            self._open_case(payload)
-        except InvalidInput as error:
-            # Requeueing cannot mend a malformed event: record it and let it go.
-            log.error("application_accepted %s dropped: %s %s", payload.get("event_id"), error.detail, error.errors)
+        # Idempotent by case_no; a malformed event raises and ends in the dead-letter queue.
+        self._open_case(payload)
 
     @rpc
     def get_case(self, case_no):
