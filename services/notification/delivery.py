@@ -1,0 +1,75 @@
+"""Delivery with retries (投递与重试): each message is sent once, a failure is
+retried with exponential back-off, and nothing is ever dropped.
+
+A send first *claims* the message (attempts n -> n+1, next attempt pushed out
+by the back-off), so a crash mid-send leaves a message the sweep retries
+later, and two workers never send the same attempt. After `max_attempts`
+the message stays `failed` with no next attempt: kept, visible to ops.
+"""
+import datetime as dt
+import logging
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+def backoff_seconds(attempts: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    """Wait after the `attempts`-th failed attempt: base, 2*base, 4*base, ... capped."""
+    return min(cap, base * 2 ** max(attempts - 1, 0))
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """UTC ISO string with fixed precision, so strings compare as times."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_delivery(channel: str, now: dt.datetime) -> dict:
+    """The delivery record of a new message; the inbox is delivered by being stored."""
+    if channel == "inbox":
+        return {"status": SENT, "attempts": 0, "next_attempt_at": None, "last_error": None,
+                "sent_at": timestamp(now)}
+    return {"status": PENDING, "attempts": 0, "next_attempt_at": timestamp(now), "last_error": None}
+
+
+class Courier:
+    """Sends stored messages over their channels and records the outcome in the store."""
+
+    def __init__(self, store, channels: dict, max_attempts: int, clock=utcnow):
+        self.store, self.channels, self.max_attempts, self.clock = store, channels, max_attempts, clock
+
+    def deliver(self, message: dict) -> str | None:
+        """Try one message once; returns the new status, or None if another worker holds it."""
+        record = message["delivery"]
+        if record["status"] == SENT or record["attempts"] >= self.max_attempts:
+            return record["status"]
+        now = self.clock()
+        attempt = record["attempts"] + 1
+        lease = timestamp(now + dt.timedelta(seconds=backoff_seconds(attempt)))
+        if not self.store.claim(message["_id"], record["attempts"], lease):
+            return None
+        channel = self.channels.get(message["channel"])
+        try:
+            if channel is None:
+                raise RuntimeError(f"channel {message['channel']} is not configured")
+            channel.send(message.get("address"), message["title"], message["body"])
+        except Exception as exc:  # any channel error is a failed attempt, to be retried
+            retry_at = lease if attempt < self.max_attempts else None
+            self.store.mark_failed(message["_id"], f"{type(exc).__name__}: {exc}"[:500], retry_at)
+            log.warning("delivery %s over %s failed (attempt %d): %s", message["_id"], message["channel"], attempt, exc)
+            return FAILED
+        self.store.mark_sent(message["_id"], timestamp(self.clock()))
+        return SENT
+
+    def retry_due(self, limit: int = 100) -> int:
+        """Deliver every message whose next attempt is due; returns how many were tried."""
+        due = self.store.due(timestamp(self.clock()), limit)
+        for message in due:
+            self.deliver(message)
+        return len(due)

@@ -1,0 +1,75 @@
+"""Who hears about an event, and over which channels.
+
+Recipients are names, not addresses: the applicant's inbox is their username
+(`owner`), supervisors share "role:supervisor", a department's staff share
+"dept:<department>:staff". SMS and email need an address, which only the
+applicant has (their contact, learnt from the application_accepted event).
+"""
+import re
+from dataclasses import dataclass
+
+from services.common import contracts
+from services.notification.templates import APPLICANT, EMAIL, INBOX, SMS, STAFF, SUPERVISOR
+
+SUPERVISORS = "role:supervisor"
+
+APPLICANT_EVENTS = frozenset({
+    contracts.APPLICATION_ACCEPTED,
+    contracts.ONE_TIME_NOTICE_ISSUED,
+    contracts.APPLICATION_REFUSED,
+    contracts.CASE_DECIDED,
+    contracts.CERTIFICATE_ISSUED,
+})
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to send: to whom, as which audience, over which channel, at which address."""
+    recipient: str
+    audience: str
+    channel: str
+    address: str | None = None
+
+
+def department_staff(department: str) -> str:
+    return f"dept:{department}:staff"
+
+
+def applicant_recipient(event: dict) -> str:
+    """The owner's username; a case without an account is named by its case number."""
+    return event.get("owner") or f"case:{event.get('case_no')}:applicant"
+
+
+def contact_from(event: dict) -> dict:
+    """The applicant's usable phone (full mobile only; a masked one is useless) and email."""
+    applicant = event.get("applicant") or {}
+    phone = str(applicant.get("phone") or "").strip()
+    email = str(applicant.get("email") or "").strip()
+    return {
+        "phone": phone if MOBILE.match(phone) else None,
+        "email": email if EMAIL_ADDRESS.match(email) else None,
+    }
+
+
+def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[Delivery]:
+    """Every delivery an event calls for, given the applicant's contact and the channels available."""
+    event_type = event["event_type"]
+    contact = contact or {}
+    if event_type in APPLICANT_EVENTS:
+        recipient = applicant_recipient(event)
+        deliveries = [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
+        if contact.get("phone") and SMS in channels:
+            deliveries.append(Delivery(recipient, APPLICANT, SMS, contact["phone"]))
+        if contact.get("email") and EMAIL in channels:
+            deliveries.append(Delivery(recipient, APPLICANT, EMAIL, contact["email"]))
+        return deliveries
+    if event_type == contracts.RATING_SUBMITTED and not event.get("bad"):
+        return []
+    if event_type in (contracts.RATING_SUBMITTED, contracts.COMPLAINT_RECEIVED):
+        deliveries = [Delivery(SUPERVISORS, SUPERVISOR, INBOX)]
+        if event.get("department"):
+            deliveries.append(Delivery(department_staff(event["department"]), STAFF, INBOX))
+        return deliveries
+    return []

@@ -1,0 +1,99 @@
+"""Notification service: turns events into messages for applicants, staff and
+supervisors, stores them (the in-app inbox) and sends them over SMS and email."""
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.common import contracts
+from services.common.config import setting
+from services.common.context import RequestId
+from services.common.errors import InvalidInput, field_error
+from services.common.mongo import Storage
+from services.notification.delivery import Courier, new_delivery, utcnow
+from services.notification.dependencies import DeliverySettings
+from services.notification.recipients import contact_from, plan
+from services.notification.store import NotificationStore
+from services.notification.templates import render
+
+RETRY_SWEEP_SECONDS = float(setting("DELIVERY_SWEEP_SECONDS") or 10)
+
+
+def _handles(event_type: str):
+    return event_handler(contracts.EVENT_SOURCE[event_type], event_type, requeue_on_error=True)
+
+
+def _recipients(value) -> list[str]:
+    recipients = [value] if isinstance(value, str) else list(value or [])
+    if not recipients or not all(isinstance(r, str) and r for r in recipients):
+        raise InvalidInput("收件人无效", [field_error("recipients", "至少需要一个收件人")])
+    return recipients
+
+
+class NotificationService:
+    name = contracts.Notification.SERVICE
+    request_id = RequestId()
+    store = Storage(NotificationStore)
+    delivery = DeliverySettings()
+
+    @rpc
+    def ping(self):
+        return "pong"
+
+    @rpc
+    def list_inbox(self, recipients, limit=50):
+        return self.store.inbox(_recipients(recipients), max(1, min(int(limit), 200)))
+
+    @rpc
+    def mark_read(self, recipients, message_id):
+        return self.store.mark_read(_recipients(recipients), message_id)
+
+    @_handles(contracts.APPLICATION_ACCEPTED)
+    def on_application_accepted(self, event):
+        self._notify(event)
+
+    @_handles(contracts.ONE_TIME_NOTICE_ISSUED)
+    def on_one_time_notice_issued(self, event):
+        self._notify(event)
+
+    @_handles(contracts.APPLICATION_REFUSED)
+    def on_application_refused(self, event):
+        self._notify(event)
+
+    @_handles(contracts.CASE_DECIDED)
+    def on_case_decided(self, event):
+        self._notify(event)
+
+    @_handles(contracts.CERTIFICATE_ISSUED)
+    def on_certificate_issued(self, event):
+        self._notify(event)
+
+    @_handles(contracts.RATING_SUBMITTED)
+    def on_rating_submitted(self, event):
+        self._notify(event)
+
+    @_handles(contracts.COMPLAINT_RECEIVED)
+    def on_complaint_received(self, event):
+        self._notify(event)
+
+    @timer(interval=RETRY_SWEEP_SECONDS)
+    def retry_deliveries(self):
+        self._courier().retry_due()
+
+    def _courier(self) -> Courier:
+        return Courier(self.store, self.delivery.channels, self.delivery.max_attempts)
+
+    def _notify(self, event: dict) -> None:
+        case_no = event.get("case_no")
+        self.store.remember_contact(case_no, contact_from(event))
+        contact = self.store.contact_for(case_no)
+        courier, now = self._courier(), utcnow()
+        for item in plan(event, contact, frozenset(self.delivery.channels)):
+            rendered = render(event, item.audience, item.channel)
+            message = self.store.add({
+                "event_id": event["event_id"], "event": event["event_type"], "case_no": case_no,
+                "recipient": item.recipient, "audience": item.audience, "channel": item.channel,
+                "address": item.address, "title": rendered.title, "body": rendered.body,
+                "created_at": now.isoformat(timespec="microseconds"), "delivery": new_delivery(item.channel, now),
+            })
+            if message is not None and item.channel != "inbox":
+                courier.deliver(message)

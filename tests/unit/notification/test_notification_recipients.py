@@ -1,0 +1,51 @@
+from services.common import contracts
+from services.notification.recipients import SUPERVISORS, Delivery, contact_from, department_staff, plan
+
+ALL = frozenset({"inbox", "sms", "email"})
+
+
+def evt(event_type, **fields):
+    return {"event_id": "e1", "event_type": event_type, "case_no": "C1", "department": "health", **fields}
+
+
+def test_applicant_gets_inbox_by_username():
+    assert plan(evt(contracts.APPLICATION_ACCEPTED, owner="zhangsan"), None, ALL) == [
+        Delivery("zhangsan", "applicant", "inbox")
+    ]
+
+
+def test_no_inbox_without_owner_but_sms_still_goes():
+    deliveries = plan(evt(contracts.CASE_DECIDED, owner=None), {"phone": "13812345678"}, ALL)
+    assert deliveries == [Delivery("case:C1:applicant", "applicant", "sms", "13812345678")]
+
+
+def test_email_only_when_the_channel_is_configured():
+    contact = {"email": "a@example.com"}
+    with_email = plan(evt(contracts.CASE_DECIDED, owner="u"), contact, ALL)
+    assert Delivery("u", "applicant", "email", "a@example.com") in with_email
+    without = plan(evt(contracts.CASE_DECIDED, owner="u"), contact, frozenset({"inbox", "sms"}))
+    assert [d.channel for d in without] == ["inbox"]
+
+
+def test_bad_rating_goes_to_supervisors_and_department_staff():
+    deliveries = plan(evt(contracts.RATING_SUBMITTED, bad=True, owner="u"), None, ALL)
+    assert deliveries == [Delivery(SUPERVISORS, "supervisor", "inbox"),
+                          Delivery(department_staff("health"), "staff", "inbox")]
+    assert department_staff("health") == "dept:health:staff"
+
+
+def test_good_rating_notifies_nobody():
+    assert plan(evt(contracts.RATING_SUBMITTED, bad=False, owner="u"), None, ALL) == []
+
+
+def test_complaint_without_department_goes_to_supervisors():
+    assert plan(evt(contracts.COMPLAINT_RECEIVED, department=None), None, ALL) == [
+        Delivery(SUPERVISORS, "supervisor", "inbox")
+    ]
+
+
+def test_contact_keeps_only_usable_addresses():
+    assert contact_from({"applicant": {"phone": "138****5678", "email": "nope"}}) == {"phone": None, "email": None}
+    assert contact_from({"applicant": {"phone": "13812345678", "email": "a@b.cn"}}) == {
+        "phone": "13812345678", "email": "a@b.cn"}
+    assert contact_from({}) == {"phone": None, "email": None}
