@@ -1,0 +1,210 @@
+"""The intake service (收件受理): item catalogue and applications until acceptance."""
+import datetime as dt
+import logging
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.common import contracts
+from services.common.config import setting
+from services.common.context import RequestId
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.mongo import Storage, service_database
+from services.common.outbox import Outbox
+from services.common.rpc import TimeoutRpcProxy
+from services.intake import workflow
+from services.intake.application import validate_application, validate_materials
+from services.intake.case_numbers import case_number, counter_key, local_date
+from services.intake.catalogue import new_version
+from services.intake.completeness import check_completeness, merge_materials, still_missing
+from services.intake.privacy import stored_applicant
+from services.intake.records import case_view, fingerprint, new_record
+from services.intake.seed import seed_items
+from services.intake.store import APPLICATIONS, IntakeStore
+
+log = logging.getLogger(__name__)
+CATALOGUE_EDITORS = ("department_admin", "centre_admin")
+
+
+class CatalogueSeed(DependencyProvider):
+    """Loads the demo catalogue at start when the catalogue is empty."""
+
+    def setup(self):
+        store = IntakeStore(service_database(self.container.service_name, self.container.config))
+        store.ensure_indexes()
+        if store.catalogue_empty():
+            log.info("seeded %d catalogue items", store.seed_items(seed_items()))
+
+
+def _now() -> tuple[str, str]:
+    """(UTC ISO timestamp, Asia/Shanghai date) for this moment."""
+    moment = dt.datetime.now(dt.UTC)
+    return moment.isoformat(), local_date(moment).isoformat()
+
+
+class IntakeService:
+    name = contracts.Intake.SERVICE
+
+    request_id = RequestId()
+    store = Storage(IntakeStore)
+    outbox = Outbox(APPLICATIONS)
+    catalogue_seed = CatalogueSeed()
+    approval = TimeoutRpcProxy(contracts.Approval.SERVICE, timeout=5)
+
+    @rpc
+    def ping(self):
+        return "pong"
+
+    @timer(interval=float(setting("OUTBOX_SWEEP_SECONDS")))
+    def sweep_outbox(self):
+        self.outbox.sweep()
+
+    # --- catalogue --------------------------------------------------------
+    @rpc
+    def list_items(self, department=None, category=None):
+        return self.store.list_items(department, category)
+
+    @rpc
+    def get_item(self, code, version=None):
+        item = self.store.get_item(code, version)
+        if item is None:
+            raise NotFound(f"事项目录中没有 {code}" + (f"（版本 {version}）" if version else ""))
+        return item
+
+    @rpc
+    def update_item(self, code, changes, actor):
+        """A new version of an item (cases already received keep theirs)."""
+        current = self.get_item(code)
+        role, department = actor.get("role"), actor.get("department")
+        if role not in CATALOGUE_EDITORS or (role == "department_admin" and department != current["department"]):
+            raise Forbidden("只有本部门管理员可以修改本部门事项")
+        item = new_version(current, changes if isinstance(changes, dict) else {})
+        if not self.store.save_new_version(item):
+            raise Conflict("事项已被他人修改，请刷新后重试")
+        return item
+
+    # --- applications -----------------------------------------------------
+    @rpc
+    def submit_application(self, application, actor, idempotency_key=None):
+        at, today = _now()
+        code = application.get("item_code") if isinstance(application, dict) else None
+        item = self.store.get_item(code) if isinstance(code, str) and code else None
+        cleaned = validate_application(application, item, dt.date.fromisoformat(today))
+        key_id = f"{actor.get('username')}:{idempotency_key}" if idempotency_key else None
+        claim = self.store.find_key(key_id) if key_id else None
+        if key_id and claim is None:
+            claim = self.store.claim_key(key_id, fingerprint(application), self._case_no(item, at), at)
+        if claim and claim["fingerprint"] != fingerprint(application):
+            raise Conflict("该幂等键已用于另一份申请")
+        if claim and claim.get("answer"):
+            return claim["answer"]
+        case_no = claim["case_no"] if claim else self._case_no(item, at)
+        view = self._receive(case_no, cleaned, item, actor, at, today)
+        if key_id:
+            self.store.save_answer(key_id, view)
+        return view
+
+    @rpc
+    def get_application(self, case_no):
+        return case_view(self._record(case_no))
+
+    @rpc
+    def supplement(self, case_no, materials, actor):
+        at, today = _now()
+        record = self._record(case_no)
+        if actor.get("role") == "applicant" and actor.get("username") != record["owner"]:
+            raise Forbidden("只能为本人的办件补正材料")
+        workflow.require_action(record, "supplement")
+        errors = []
+        handed = validate_materials(materials, record["item"], errors)
+        if errors:
+            raise InvalidInput(f"补正材料有{len(errors)}处错误", errors)
+        record["materials"] = merge_materials(record["materials"], handed)
+        result = self._completeness(record, today)
+        remaining = still_missing(record["missing"], result)
+        if remaining:
+            return self._save(record, workflow.keep_waiting(record, remaining, at, actor))
+        return self._accept(record, result, at, today, actor, "supplement")
+
+    @rpc
+    def transition(self, case_no, action, actor, params=None):
+        at, today = _now()
+        record = self._record(case_no)
+        workflow.require_action(record, action)
+        workflow.require_staff(record, actor)
+        if action == "refuse":
+            reason = workflow.refusal_reason(params)
+            return self._save(record, workflow.refuse(record, reason, at, today, actor))
+        result = self._completeness(record, today)
+        if result.complete:
+            return self._accept(record, result, at, today, actor, "accept")
+        return self._save(record, workflow.issue_one_time_notice(record, result, at, today, actor, "accept"))
+
+    # --- helpers ----------------------------------------------------------
+    def _record(self, case_no):
+        record = self.store.get_application(case_no) if isinstance(case_no, str) else None
+        if record is None:
+            raise NotFound(f"没有编号为 {case_no} 的办件")
+        return record
+
+    def _case_no(self, item, at):
+        day = local_date(dt.datetime.fromisoformat(at))
+        key = counter_key(setting("REGION_CODE"), item["department"], day)
+        return case_number(setting("REGION_CODE"), item["department"], day, self.store.next_sequence(key))
+
+    def _completeness(self, record, today):
+        return check_completeness(record["item"]["materials"], record["materials"], record["pledge_requests"],
+                                  dt.date.fromisoformat(today))
+
+    def _receive(self, case_no, application, item, actor, at, today):
+        """Store a new application with its first events; a retry finds it stored."""
+        existing = self.store.get_application(case_no)
+        if existing:
+            return case_view(existing)
+        applicant = stored_applicant(application["applicant"], setting("PII_KEY"))
+        record = new_record(case_no, application, item, actor, applicant, at, today)
+        result = self._completeness(record, today)
+        if application["channel"] != "window":
+            events = workflow.to_pre_review(record, at, actor)
+        elif not result.complete:
+            events = workflow.issue_one_time_notice(record, result, at, today, actor, "submit")
+        else:
+            events = [self._accepted_event(record, result, at, today, actor, "submit")]
+        events.insert(0, workflow.received_event(record))
+        if self.store.insert_application(record, self._built(events)):
+            self.outbox.flush(APPLICATIONS, case_no)
+            return case_view(record)
+        return case_view(self.store.get_application(case_no))
+
+    def _accept(self, record, result, at, today, actor, action):
+        return self._save(record, [self._accepted_event(record, result, at, today, actor, action)])
+
+    def _accepted_event(self, record, result, at, today, actor, action):
+        """Accept, let approval open the case and compute deadlines, and build the event."""
+        fields = workflow.accept(record, result, at, today, actor, action)
+        event = self._event(contracts.APPLICATION_ACCEPTED, fields)
+        workflow.record_deadlines(record, event, self._open_case(event))
+        return event
+
+    def _open_case(self, event):
+        try:
+            return (self.approval.open_case(event) or {}).get("deadlines")
+        except Exception as exc:  # approval opens the case from the event later
+            log.warning("approval.open_case failed for %s: %r; deadlines follow later", event["case_no"], exc)
+            return None
+
+    def _event(self, event_type, fields):
+        return contracts.event(event_type, request_id=self.request_id, **fields)
+
+    def _built(self, events):
+        """Events as stored: (type, fields) pairs built now, already built ones as they are."""
+        return [e if isinstance(e, dict) else self._event(*e) for e in events]
+
+    def _save(self, record, events):
+        fields = {name: record[name] for name in workflow.MUTABLE}
+        if not self.store.update_application(record["case_no"], record["version"], fields, self._built(events)):
+            raise Conflict("办件已被他人处理，请刷新后重试")
+        self.outbox.flush(APPLICATIONS, record["case_no"])
+        record["version"] += 1
+        return case_view(record)
