@@ -158,7 +158,7 @@ def _record_inspection(case, actor, params, today):
 def _sign_joint(case, actor, params, today):
     department = actor.get("department")
     if actor.get("role") in rights.CENTRE_ROLES:
-        department = params.get("department") or department
+        department = params.get("department") or department or case["department"]
     required = joint_departments(case)
     if department not in required:
         raise InvalidInput("会签部门有误", [field_error("department", "须为本办件的联办部门之一")])

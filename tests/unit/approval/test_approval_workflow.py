@@ -1,0 +1,304 @@
+"""The case state machine: every allowed and every refused transition, and who may act."""
+import datetime as dt
+
+import pytest
+
+from services.approval import rights, workflow
+from services.common.errors import Conflict, Forbidden, InvalidInput
+
+TODAY = dt.date(2026, 3, 10)
+CHIEF = {"username": "chief", "role": "chief_rep", "department": "health", "display_name": "首席代表"}
+CLERK = {"username": "clerk", "role": "clerk", "department": "health", "display_name": "窗口人员"}
+REVIEWER = {"username": "rev", "role": "reviewer", "department": "health", "display_name": "审查员"}
+ADMIN = {"username": "admin", "role": "centre_admin", "department": None, "display_name": "管理员"}
+
+STATUSES = ("accepted", "in_review", "site_inspection", "joint_review", "escalated", "approved", "denied",
+            "certificate_issued", "closed", "withdrawn")
+OPEN = ("accepted", "in_review", "site_inspection", "joint_review", "escalated")
+# action -> (statuses it is legal in, status it leads to); written out here, independent of the module.
+EXPECTED = {
+    "start_review": (("accepted",), "in_review"),
+    "schedule_inspection": (("in_review",), "site_inspection"),
+    "record_inspection": (("in_review", "site_inspection"), "in_review"),
+    "sign_joint": (("joint_review",), "in_review"),
+    "escalate": (("in_review",), "escalated"),
+    "record_higher_decision": (("escalated",), "approved"),
+    "approve": (("in_review",), "approved"),
+    "deny": (("in_review", "site_inspection"), "denied"),
+    "pause_clock": (OPEN, None),
+    "resume_clock": (OPEN, None),
+    "issue_certificate": (("approved",), "certificate_issued"),
+    "deliver": (("certificate_issued", "approved", "denied"), "closed"),
+    "withdraw": (OPEN, "withdrawn"),
+}
+PARAMS = {
+    "record_inspection": {"result": "passed"},
+    "record_higher_decision": {"result": "approved"},
+    "deny": {"comment": "材料不实"},
+    "pause_clock": {"comment": "专家评审"},
+}
+
+
+def item(**overrides):
+    base = {"case_kind": "promised", "promised_days": 15, "statutory_days": 20, "stages": [],
+            "joint_departments": [], "higher_authority": None, "licence_valid_years": 4}
+    return {**base, **overrides}
+
+
+def make_case(status="accepted", paused=False, **item_overrides):
+    pauses = [{"from": "2026-03-05", "to": None, "reason": "检验"}] if paused else []
+    return {"case_no": "C1", "department": "health", "status": status, "accepted_on": "2026-03-02",
+            "item": item(**item_overrides), "clock": {"paused": paused, "pauses": pauses}}
+
+
+def case_for(action, status):
+    """A case on which only the status decides whether `action` is legal."""
+    if action in ("escalate", "record_higher_decision"):
+        return make_case(status, case_kind="escalated", higher_authority="省卫生健康委")
+    if action == "sign_joint":
+        return make_case(status, case_kind="joint")
+    if action == "resume_clock":
+        return make_case(status, paused=True)
+    if action == "deliver":
+        return make_case(status, licence_valid_years=None)
+    return make_case(status)
+
+
+@pytest.mark.parametrize("action", list(EXPECTED))
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_action_in_every_status(action, status):
+    legal, target = EXPECTED[action]
+    case = case_for(action, status)
+    if status in legal:
+        step = workflow.apply(case, action, CHIEF, PARAMS.get(action), TODAY)
+        assert step.previous_status == status
+        assert step.status == (target or status)
+    else:
+        with pytest.raises(Conflict) as caught:
+            workflow.apply(case, action, CHIEF, PARAMS.get(action), TODAY)
+        message = caught.value.detail
+        assert workflow.STATUS_NAMES[status] in message and workflow.ACTION_NAMES[action] in message
+
+
+def test_the_table_covers_every_action_and_right():
+    assert set(workflow.ACTIONS) == set(EXPECTED) == rights.ALL_ACTIONS
+    assert set(workflow.STATUS_NAMES) == set(STATUSES)
+
+
+def test_unknown_action_is_invalid_input():
+    with pytest.raises(InvalidInput) as caught:
+        workflow.apply(make_case(), "explode", CHIEF, {}, TODAY)
+    assert caught.value.errors[0]["field"] == "action"
+
+
+# --- start_review, joint review ------------------------------------------------------
+
+def test_start_review_of_a_joint_item_goes_to_joint_review():
+    case = make_case(case_kind="joint", joint_departments=["market"])
+    assert workflow.apply(case, "start_review", CLERK, {}, TODAY).status == "joint_review"
+    case = make_case(joint_departments=["market"])  # named departments make it joint too
+    assert workflow.apply(case, "start_review", CLERK, {}, TODAY).status == "joint_review"
+
+
+def test_joint_review_moves_on_only_when_every_department_signed():
+    case = make_case("joint_review", case_kind="joint", joint_departments=["market", "fire"])
+    market = {"username": "m", "role": "reviewer", "department": "market"}
+    fire = {"username": "f", "role": "chief_rep", "department": "fire"}
+    step = workflow.apply(case, "sign_joint", market, {}, TODAY)
+    assert step.status == "joint_review"
+    case = {**case, **step.changes}
+    step = workflow.apply(case, "sign_joint", CLERK, {}, TODAY)
+    assert step.status == "joint_review"
+    case = {**case, **step.changes}
+    step = workflow.apply(case, "sign_joint", fire, {}, TODAY)
+    assert step.status == "in_review"
+    assert [s["department"] for s in step.changes["joint_signatures"]] == ["market", "health", "fire"]
+
+
+def test_a_department_signs_once():
+    case = make_case("joint_review", case_kind="joint", joint_departments=["market"])
+    case = {**case, **workflow.apply(case, "sign_joint", CLERK, {}, TODAY).changes}
+    with pytest.raises(Conflict):
+        workflow.apply(case, "sign_joint", REVIEWER, {}, TODAY)
+
+
+def test_a_department_outside_the_joint_review_may_not_sign():
+    case = make_case("joint_review", case_kind="joint", joint_departments=["market"])
+    with pytest.raises(Forbidden):
+        workflow.apply(case, "sign_joint", {"username": "x", "role": "chief_rep", "department": "tax"}, {}, TODAY)
+
+
+def test_centre_admin_signs_for_a_named_department():
+    case = make_case("joint_review", case_kind="joint", joint_departments=["market"])
+    step = workflow.apply(case, "sign_joint", ADMIN, {"department": "market"}, TODAY)
+    assert step.changes["joint_signatures"][0]["department"] == "market"
+    with pytest.raises(InvalidInput) as caught:
+        workflow.apply(case, "sign_joint", ADMIN, {"department": "tax"}, TODAY)
+    assert caught.value.errors[0]["field"] == "department"
+
+
+# --- inspection -------------------------------------------------------------------------
+
+def test_record_inspection_needs_a_result():
+    for params in ({}, {"result": "ok"}):
+        with pytest.raises(InvalidInput) as caught:
+            workflow.apply(make_case("in_review"), "record_inspection", CLERK, params, TODAY)
+        assert caught.value.errors[0]["field"] == "result"
+
+
+def test_an_inspected_item_is_approved_only_after_a_passed_inspection():
+    case = make_case("in_review", stages=["review", "site_inspection", "decision"])
+    with pytest.raises(Conflict):
+        workflow.apply(case, "approve", CHIEF, {}, TODAY)
+    case = {**case, "status": "site_inspection"}
+    failed = workflow.apply(case, "record_inspection", REVIEWER, {"result": "failed"}, TODAY)
+    assert failed.status == "in_review" and failed.changes["inspection"]["result"] == "failed"
+    case = {**case, **failed.changes, "status": failed.status}
+    with pytest.raises(Conflict):
+        workflow.apply(case, "approve", CHIEF, {}, TODAY)
+    passed = workflow.apply(case, "record_inspection", REVIEWER, {"result": "passed"}, TODAY)
+    case = {**case, **passed.changes, "status": passed.status}
+    assert workflow.apply(case, "approve", CHIEF, {}, TODAY).status == "approved"
+
+
+# --- decisions --------------------------------------------------------------------------
+
+def test_approve_records_the_decision_and_stops_the_clock():
+    step = workflow.apply(make_case("in_review"), "approve", CHIEF, {"comment": "符合条件"}, TODAY)
+    assert step.decision == {"result": "approved", "reason": None, "decided_on": "2026-03-10", "decided_by": "chief"}
+    assert step.changes["clock"]["stopped_on"] == "2026-03-10"
+    assert step.comment == "符合条件"
+
+
+def test_a_decision_ends_an_open_pause():
+    step = workflow.apply(make_case("in_review", paused=True), "approve", CHIEF, {}, TODAY)
+    assert step.changes["clock"]["paused"] is False
+    assert step.changes["clock"]["pauses"][-1]["to"] == "2026-03-10"
+
+
+def test_deny_needs_a_reason():
+    with pytest.raises(InvalidInput) as caught:
+        workflow.apply(make_case("in_review"), "deny", CHIEF, {"comment": "  "}, TODAY)
+    assert caught.value.errors[0]["field"] == "comment"
+    step = workflow.apply(make_case("in_review"), "deny", CHIEF, {"reason": "不符合卫生要求"}, TODAY)
+    assert step.status == "denied" and step.decision["reason"] == "不符合卫生要求"
+
+
+def test_escalation_only_for_escalated_items():
+    with pytest.raises(Conflict):
+        workflow.apply(make_case("in_review"), "escalate", CLERK, {}, TODAY)
+    case = make_case("in_review", case_kind="escalated")
+    assert workflow.apply(case, "escalate", CLERK, {}, TODAY).status == "escalated"
+    with pytest.raises(Conflict):  # the higher authority decides, not the window
+        workflow.apply(case, "approve", CHIEF, {}, TODAY)
+
+
+def test_higher_decision_result_and_reason():
+    case = make_case("escalated", case_kind="escalated")
+    with pytest.raises(InvalidInput) as caught:
+        workflow.apply(case, "record_higher_decision", CHIEF, {"result": "maybe"}, TODAY)
+    assert caught.value.errors[0]["field"] == "result"
+    with pytest.raises(InvalidInput) as caught:
+        workflow.apply(case, "record_higher_decision", CHIEF, {"result": "denied"}, TODAY)
+    assert caught.value.errors[0]["field"] == "comment"
+    step = workflow.apply(case, "record_higher_decision", CHIEF, {"result": "denied", "comment": "不符合规划"}, TODAY)
+    assert step.status == "denied" and step.decision["result"] == "denied"
+
+
+# --- certificate and delivery ----------------------------------------------------------
+
+def test_certificate_only_for_items_with_a_licence():
+    with pytest.raises(Conflict):
+        workflow.apply(make_case("approved", licence_valid_years=None), "issue_certificate", CHIEF, {}, TODAY)
+
+
+def test_delivery_of_a_licensed_approval_needs_the_certificate_first():
+    with pytest.raises(Conflict):
+        workflow.apply(make_case("approved"), "deliver", CLERK, {}, TODAY)
+    assert workflow.apply(make_case("certificate_issued"), "deliver", CLERK, {}, TODAY).status == "closed"
+    assert workflow.apply(make_case("denied"), "deliver", CLERK, {}, TODAY).closes
+
+
+def test_withdraw_closes_and_stops_the_clock():
+    step = workflow.apply(make_case("in_review"), "withdraw", CLERK, {"comment": "申请人撤回"}, TODAY)
+    assert step.closes and step.changes["clock"]["stopped_on"] == "2026-03-10"
+
+
+# --- clock ------------------------------------------------------------------------------
+
+def test_pause_needs_a_reason_and_keeps_the_status():
+    with pytest.raises(InvalidInput) as caught:
+        workflow.apply(make_case("in_review"), "pause_clock", CLERK, {}, TODAY)
+    assert caught.value.errors[0]["field"] == "comment"
+    step = workflow.apply(make_case("in_review"), "pause_clock", CLERK, {"comment": "检测"}, TODAY)
+    assert step.status == "in_review"
+    assert step.changes["clock"] == {"paused": True, "pauses": [{"from": "2026-03-10", "to": None, "reason": "检测"}]}
+
+
+def test_pause_twice_or_resume_unpaused_is_a_conflict():
+    with pytest.raises(Conflict):
+        workflow.apply(make_case("in_review", paused=True), "pause_clock", CLERK, {"comment": "x"}, TODAY)
+    with pytest.raises(Conflict):
+        workflow.apply(make_case("in_review"), "resume_clock", CLERK, {}, TODAY)
+
+
+def test_resume_closes_the_pause():
+    step = workflow.apply(make_case("in_review", paused=True), "resume_clock", CLERK, {}, TODAY)
+    assert step.changes["clock"] == {"paused": False, "pauses": [{"from": "2026-03-05", "to": "2026-03-10",
+                                                                 "reason": "检验"}]}
+
+
+def test_pause_and_resume_dates_may_be_given_within_bounds():
+    step = workflow.apply(make_case("in_review"), "pause_clock", CLERK, {"comment": "x", "on": "2026-03-03"}, TODAY)
+    assert step.changes["clock"]["pauses"][0]["from"] == "2026-03-03"
+    for on in ("2026-03-01", "2026-03-11", "03/03/2026"):  # before acceptance, in the future, malformed
+        with pytest.raises(InvalidInput) as caught:
+            workflow.apply(make_case("in_review"), "pause_clock", CLERK, {"comment": "x", "on": on}, TODAY)
+        assert caught.value.errors[0]["field"] == "on"
+    with pytest.raises(InvalidInput):  # before the pause began
+        workflow.apply(make_case("in_review", paused=True), "resume_clock", CLERK, {"on": "2026-03-04"}, TODAY)
+
+
+# --- who may act ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("action", sorted(rights.DECISION_ACTIONS))
+@pytest.mark.parametrize("actor", [CLERK, REVIEWER])
+def test_staff_may_not_decide(actor, action):
+    legal, _ = EXPECTED[action]
+    with pytest.raises(Forbidden):
+        workflow.apply(case_for(action, legal[0]), action, actor, PARAMS.get(action), TODAY)
+
+
+@pytest.mark.parametrize("action", sorted(rights.STAFF_ACTIONS))
+@pytest.mark.parametrize("actor", [CLERK, REVIEWER, CHIEF, ADMIN])
+def test_staff_actions_by_every_staff_role(actor, action):
+    legal, _ = EXPECTED[action]
+    workflow.apply(case_for(action, legal[0]), action, actor, PARAMS.get(action), TODAY)
+
+
+@pytest.mark.parametrize("action", sorted(rights.DECISION_ACTIONS))
+def test_centre_admin_may_decide(action):
+    legal, _ = EXPECTED[action]
+    workflow.apply(case_for(action, legal[0]), action, ADMIN, PARAMS.get(action), TODAY)
+
+
+@pytest.mark.parametrize("role", ["applicant", "supervisor", "department_admin", "api_client", None])
+@pytest.mark.parametrize("action", sorted(rights.ALL_ACTIONS))
+def test_other_roles_are_forbidden(role, action):
+    legal, _ = EXPECTED[action]
+    actor = {"username": "x", "role": role, "department": "health"}
+    with pytest.raises(Forbidden):
+        workflow.apply(case_for(action, legal[0]), action, actor, PARAMS.get(action), TODAY)
+
+
+@pytest.mark.parametrize("action", ["start_review", "approve"])
+def test_staff_of_another_department_are_forbidden(action):
+    actor = {**CHIEF, "department": "market"}
+    legal, _ = EXPECTED[action]
+    with pytest.raises(Forbidden):
+        workflow.apply(case_for(action, legal[0]), action, actor, PARAMS.get(action), TODAY)
+
+
+def test_rights_are_checked_before_the_status():
+    with pytest.raises(Forbidden):
+        workflow.apply(make_case("closed"), "approve", CLERK, {}, TODAY)
