@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import urllib.request
+import warnings
 
 from services.common.config import setting
 
@@ -22,7 +23,9 @@ def check_gateway(timeout: float) -> bool:
 
 
 def check_service(service: str, timeout: float) -> bool:
-    # Imported here so the gateway check stays light.
+    # Imported here so the gateway check stays light; eventlet's deprecation
+    # notice would only clutter the health log `docker inspect` shows.
+    warnings.simplefilter("ignore")
     from nameko.standalone.rpc import ClusterRpcProxy
 
     config = {"AMQP_URI": setting("AMQP_URI"), "serializer": "json"}

@@ -1,0 +1,226 @@
+"""The production deployment (docker-compose.yml, deploy/Dockerfile) read as
+data: every part is there, wired to the broker and database, and scalable.
+No Docker engine is needed; `docker compose config` only parses."""
+import ast
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deploy import healthcheck
+from services.common.config import DEFAULTS
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+SERVICES = ("intake", "approval", "notification", "evaluation")
+INFRASTRUCTURE = ("rabbitmq", "mongo")
+SECRETS = {"PII_KEY": "test-pii-key", "GATEWAY_ADMIN_PASSWORD": "test-admin", "GATEWAY_JWT_SECRET": "test-jwt"}
+
+
+def service_classes() -> dict:
+    """SERVICE_CLASSES from services/run.py, read without importing it."""
+    tree = ast.parse((ROOT / "services" / "run.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SERVICE_CLASSES" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError("services/run.py has no SERVICE_CLASSES")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())  # safe_load resolves anchors and `<<` merges
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+def command_of(service: dict) -> list[str]:
+    command = service.get("command", [])
+    return command.split() if isinstance(command, str) else list(command)
+
+
+def depends_on(service: dict) -> dict:
+    deps = service.get("depends_on", {})
+    return {name: {"condition": "service_started"} for name in deps} if isinstance(deps, list) else deps
+
+
+def resolve_default(value: str) -> str:
+    """${NAME:-default} -> default, as compose would with NAME unset."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+
+
+def test_every_part_is_there(services):
+    for name in (*INFRASTRUCTURE, *SERVICES, "gateway", "seed"):
+        assert name in services, f"docker-compose.yml has no service {name!r}"
+
+
+def test_compose_services_are_the_runnable_services():
+    assert set(service_classes()) == set(SERVICES)
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_runs_its_own_module(services, name):
+    command = command_of(services[name])
+    assert command[-3:] == ["-m", "services.run", name]
+    assert command[-1] in service_classes()
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_waits_for_a_healthy_broker_and_database(services, name):
+    deps = depends_on(services[name])
+    for infra in INFRASTRUCTURE:
+        assert deps.get(infra, {}).get("condition") == "service_healthy", f"{name} -> {infra}"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_is_scalable(services, name):
+    service = services[name]
+    assert "container_name" not in service
+    assert "ports" not in service
+    assert service.get("restart") == "unless-stopped"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_has_a_ping_healthcheck(services, name):
+    test = services[name]["healthcheck"]["test"]
+    assert test[0] == "CMD" and test[1:] == ["python", "-m", "deploy.healthcheck", name]
+
+
+@pytest.mark.parametrize("name", (*SERVICES, "gateway", "seed"))
+def test_app_containers_reach_the_broker_and_database(services, name):
+    env = services[name]["environment"]
+    for key in ("AMQP_URI", "MONGO_URI"):
+        assert key in env, f"{name} lacks {key}"
+    assert resolve_default(env["AMQP_URI"]) == "amqp://guest:guest@rabbitmq:5672/"
+    mongo_uri = env["MONGO_URI"]
+    assert mongo_uri.startswith("mongodb://mongo:27017/") and "retryWrites=false" in mongo_uri
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_config_setting_is_passed_through(services, name):
+    missing = set(DEFAULTS) - set(services[name]["environment"])
+    assert not missing, f"{name} does not set {sorted(missing)}"
+
+
+def test_secrets_are_required_not_defaulted(services):
+    gateway_env = services["gateway"]["environment"]
+    for key in ("GATEWAY_ADMIN_PASSWORD", "GATEWAY_JWT_SECRET", "PII_KEY"):
+        assert re.fullmatch(rf"\$\{{{key}:\?.+\}}", gateway_env[key]), f"{key} must be ${{{key}:?message}}"
+
+
+def test_gateway_publishes_a_port_and_depends_on_the_services(services):
+    gateway = services["gateway"]
+    assert any(str(port).endswith(":8080") for port in gateway["ports"])
+    assert "gateway.app:get_app()" in command_of(gateway)
+    deps = depends_on(gateway)
+    for name in SERVICES:
+        assert name in deps
+    assert gateway["healthcheck"]["test"][-1] == "gateway"
+    for key in ("GATEWAY_WORKERS", "GATEWAY_THREADS"):
+        assert key in gateway["environment"]
+
+
+def test_seed_is_a_one_shot_demo_job(services):
+    seed = services["seed"]
+    assert command_of(seed)[-2:] == ["-m", "deploy.seed"]
+    assert seed.get("profiles") == ["demo"]
+    assert seed.get("restart") == "no"
+
+
+def test_infrastructure_has_healthchecks_and_volumes(compose, services):
+    rabbit, mongo = services["rabbitmq"], services["mongo"]
+    assert rabbit["image"].startswith("rabbitmq:3") and "management" in rabbit["image"]
+    assert mongo["image"] == "mongo:7"
+    assert "rabbitmq-diagnostics" in rabbit["healthcheck"]["test"]
+    assert "mongosh" in mongo["healthcheck"]["test"]
+    assert rabbit.get("hostname") == "rabbitmq"  # durable data is keyed by node name
+    declared = set(compose.get("volumes") or {})
+    for service, path in ((rabbit, "/var/lib/rabbitmq"), (mongo, "/data/db")):
+        mounts = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
+        assert path in mounts and mounts[path] in declared
+
+
+def test_one_network(compose, services):
+    networks = set(compose.get("networks") or {})
+    assert len(networks) == 1
+    for name, service in services.items():
+        assert set(service.get("networks", [])) == networks, name
+
+
+def test_every_build_uses_the_dockerfile(services):
+    built = {name: s["build"] for name, s in services.items() if "build" in s}
+    assert set(built) == {*SERVICES, "gateway", "seed"}
+    for name, build in built.items():
+        context = ROOT / build["context"]
+        assert context.resolve() == ROOT, name
+        assert build["dockerfile"] == "deploy/Dockerfile"
+        assert (context / build["dockerfile"]).is_file()
+
+
+def test_dockerfile_is_slim_non_root_and_cache_free():
+    text = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim-bookworm\b", text, re.M)
+    assert re.search(r"pip install --no-cache-dir -r requirements\.txt", text)
+    users = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r"^HEALTHCHECK\b", text, re.M)
+
+
+def test_dockerignore_keeps_local_state_out():
+    entries = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    for entry in (".git", ".venv", "var", "**/__pycache__"):
+        assert entry in entries
+
+
+def test_healthcheck_reports_an_unreachable_gateway(monkeypatch):
+    monkeypatch.setenv("GATEWAY_INTERNAL_PORT", "1")
+    monkeypatch.setenv("HEALTHCHECK_TIMEOUT", "2")
+    assert healthcheck.main(["gateway"]) == 1
+
+
+def compose_command() -> list[str] | None:
+    """`docker compose` (the plugin) or, failing that, the standalone `docker-compose`."""
+    candidates = []
+    if shutil.which("docker"):
+        candidates.append(["docker", "compose"])
+    if shutil.which("docker-compose"):
+        candidates.append(["docker-compose"])
+    for candidate in candidates:
+        probe = subprocess.run([*candidate, "version"], capture_output=True, text=True, timeout=60)
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def run_config(command: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*command, "-f", str(COMPOSE), "--profile", "demo", "config", "-q"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def clean_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("COMPOSE_")}
+
+
+def test_compose_tool_accepts_the_file():
+    command = compose_command()
+    if command is None:
+        pytest.skip("neither the docker compose plugin nor docker-compose is installed")
+    result = run_config(command, {**clean_env(), **SECRETS})
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_tool_refuses_missing_secrets():
+    command = compose_command()
+    if command is None:
+        pytest.skip("neither the docker compose plugin nor docker-compose is installed")
+    result = run_config(command, clean_env())
+    assert result.returncode != 0
+    assert "PII_KEY" in result.stderr or "GATEWAY_" in result.stderr
