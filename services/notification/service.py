@@ -1,6 +1,5 @@
 """Notification service: turns events into messages for applicants, staff and
 supervisors, stores them (the in-app inbox) and sends them over SMS and email."""
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -8,6 +7,7 @@ from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
 from services.common.errors import InvalidInput, field_error
+from services.common.handlers import handle
 from services.common.mongo import Storage
 from services.notification.delivery import Courier, new_delivery, utcnow
 from services.notification.dependencies import DeliverySettings
@@ -16,10 +16,6 @@ from services.notification.store import NotificationStore
 from services.notification.templates import render
 
 RETRY_SWEEP_SECONDS = float(setting("DELIVERY_SWEEP_SECONDS") or 10)
-
-
-def _handles(event_type: str):
-    return event_handler(contracts.EVENT_SOURCE[event_type], event_type, requeue_on_error=True)
 
 
 def _recipients(value) -> list[str]:
@@ -47,31 +43,31 @@ class NotificationService:
     def mark_read(self, recipients, message_id):
         return self.store.mark_read(_recipients(recipients), message_id)
 
-    @_handles(contracts.APPLICATION_ACCEPTED)
+    @handle(contracts.APPLICATION_ACCEPTED)
     def on_application_accepted(self, event):
         self._notify(event)
 
-    @_handles(contracts.ONE_TIME_NOTICE_ISSUED)
+    @handle(contracts.ONE_TIME_NOTICE_ISSUED)
     def on_one_time_notice_issued(self, event):
         self._notify(event)
 
-    @_handles(contracts.APPLICATION_REFUSED)
+    @handle(contracts.APPLICATION_REFUSED)
     def on_application_refused(self, event):
         self._notify(event)
 
-    @_handles(contracts.CASE_DECIDED)
+    @handle(contracts.CASE_DECIDED)
     def on_case_decided(self, event):
         self._notify(event)
 
-    @_handles(contracts.CERTIFICATE_ISSUED)
+    @handle(contracts.CERTIFICATE_ISSUED)
     def on_certificate_issued(self, event):
         self._notify(event)
 
-    @_handles(contracts.RATING_SUBMITTED)
+    @handle(contracts.RATING_SUBMITTED)
     def on_rating_submitted(self, event):
         self._notify(event)
 
-    @_handles(contracts.COMPLAINT_RECEIVED)
+    @handle(contracts.COMPLAINT_RECEIVED)
     def on_complaint_received(self, event):
         self._notify(event)
 

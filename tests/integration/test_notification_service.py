@@ -1,0 +1,152 @@
+"""Notification service on a real broker and database: events in, inbox and email out."""
+import datetime as dt
+import email
+import email.policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import entrypoint_waiter
+
+from deploy.localstack import free_port
+from services.common import contracts
+from services.common.mongo import service_database
+from services.notification.channels import build_channels
+from services.notification.delivery import Courier, utcnow
+from services.notification.service import NotificationService
+from services.notification.store import NotificationStore
+
+CASE_NO = "411400-HEALTH-20250303-0001"
+
+
+def accepted_event(owner="zhangsan", email_address=None):
+    applicant = {"type": "person", "name": "张*", "id_number": "110***********002X", "phone": "138****5678"}
+    if email_address:
+        applicant["email"] = email_address
+    return contracts.event(
+        contracts.APPLICATION_ACCEPTED, request_id="req-1",
+        case_no=CASE_NO, item_code="HEALTH-PUBLIC-PLACE-NEW", item_name="公共场所卫生许可（新办）",
+        department="health", owner=owner, channel="window", received_at="2025-03-03T09:00:00+08:00",
+        accepted_at="2025-03-03T09:05:00+08:00", accepted_on="2025-03-03", item={},
+        deadlines={"promised": "2025-03-24", "statutory": "2025-03-31"}, applicant=applicant,
+        first_contact=None, history=[], notice={},
+    )
+
+
+def publish(config, container, event):
+    dispatch = event_dispatcher(config)
+    with entrypoint_waiter(container, contracts.handler_name(event["event_type"]), timeout=20):
+        dispatch(contracts.EVENT_SOURCE[event["event_type"]], event["event_type"], event)
+
+
+@pytest.fixture
+def notification(container_factory, service_config):
+    def start(**extra):
+        container = container_factory(NotificationService, {**service_config, **extra})
+        container.start()
+        return container
+    return start
+
+
+def test_acceptance_lands_in_the_owners_inbox(notification, service_config):
+    container = notification()
+    publish(service_config, container, accepted_event())
+    with ServiceRpcProxy("notification", service_config) as rpc:
+        inbox = rpc.list_inbox(["zhangsan"])
+        assert [m["title"] for m in inbox] == ["受理通知：公共场所卫生许可（新办）"]
+        message = inbox[0]
+        assert message["event"] == contracts.APPLICATION_ACCEPTED and message["case_no"] == CASE_NO
+        assert message["channel"] == "inbox" and message["read"] is False and "2025-03-24" in message["body"]
+        assert rpc.list_inbox(["lisi"]) == []
+        assert rpc.mark_read(["zhangsan"], message["id"])["read"] is True
+        assert rpc.list_inbox("zhangsan")[0]["read"] is True
+
+
+def test_the_same_event_twice_sends_once(notification, service_config):
+    container = notification()
+    event = accepted_event()
+    publish(service_config, container, event)
+    publish(service_config, container, event)
+    with ServiceRpcProxy("notification", service_config) as rpc:
+        assert len(rpc.list_inbox(["zhangsan"])) == 1
+    stored = service_database("notification", service_config).messages.count_documents({"event_id": event["event_id"]})
+    assert stored == 1
+
+
+def test_no_inbox_without_an_owner(notification, service_config):
+    container = notification()
+    publish(service_config, container, accepted_event(owner=None))
+    assert service_database("notification", service_config).messages.count_documents({}) == 0
+
+
+def test_bad_rating_reaches_supervisors_and_department(notification, service_config):
+    container = notification()
+    event = contracts.event(
+        contracts.RATING_SUBMITTED, case_no=CASE_NO, department="health", item_code="HEALTH-PUBLIC-PLACE-NEW",
+        owner="zhangsan", level=1, bad=True, comment="等候太久", channel="web",
+    )
+    publish(service_config, container, event)
+    with ServiceRpcProxy("notification", service_config) as rpc:
+        assert [m["title"] for m in rpc.list_inbox(["role:supervisor"])] == [f"差评提醒：{CASE_NO}"]
+        assert len(rpc.list_inbox(["dept:health:staff"])) == 1
+        assert rpc.list_inbox(["zhangsan"]) == []
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+def test_email_goes_out_over_smtp(notification, service_config, smtp_server):
+    mailbox, port = smtp_server
+    container = notification(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
+    event = accepted_event(email_address="zhangsan@example.cn")
+    publish(service_config, container, event)
+    publish(service_config, container, event)
+    assert len(mailbox.messages) == 1
+    recipients, message = mailbox.messages[0]
+    assert recipients == ["zhangsan@example.cn"]
+    assert message["Subject"] == "受理通知：公共场所卫生许可（新办）"
+    assert CASE_NO in message.get_content()
+    stored = service_database("notification", service_config).messages.find_one({"channel": "email"})
+    assert stored["delivery"]["status"] == "sent" and stored["delivery"]["attempts"] == 1
+
+
+def test_email_failure_is_kept_and_retried_until_sent(notification, service_config):
+    port = free_port()  # nothing listens there yet
+    container = notification(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
+    publish(service_config, container, accepted_event(email_address="zhangsan@example.cn"))
+    database = service_database("notification", service_config)
+    delivery = database.messages.find_one({"channel": "email"})["delivery"]
+    assert delivery["status"] == "failed" and delivery["attempts"] == 1
+    assert delivery["last_error"] and delivery["next_attempt_at"]
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        store = NotificationStore(database)
+        channels = build_channels("127.0.0.1", port, "noreply@example.cn")
+        later = lambda: utcnow() + dt.timedelta(minutes=5)  # noqa: E731  past the first back-off
+        assert Courier(store, channels, max_attempts=8).retry_due() == 0  # not due yet
+        assert Courier(store, channels, max_attempts=8, clock=later).retry_due() == 1
+    finally:
+        controller.stop()
+    assert [rcpt for rcpt, _ in mailbox.messages] == [["zhangsan@example.cn"]]
+    delivery = database.messages.find_one({"channel": "email"})["delivery"]
+    assert delivery["status"] == "sent" and delivery["attempts"] == 2
