@@ -68,11 +68,11 @@ def _materials(raw: dict, errors: list) -> list[dict]:
         return []
     materials = [_material(m, f"materials[{i}]", errors) for i, m in enumerate(value)]
     seen = set()
-    for i, material in enumerate(materials):
-        if material and material["code"] in seen:
-            errors.append(field_error(f"materials[{i}].code", f"材料代码重复：{material['code']}"))
-        if material:
-            seen.add(material["code"])
+    for i, raw_material in enumerate(value):
+        code = raw_material.get("code") if isinstance(raw_material, dict) else None
+        if isinstance(code, str) and code in seen:
+            errors.append(field_error(f"materials[{i}].code", f"材料代码重复：{code}"))
+        seen.add(code)
     return [m for m in materials if m]
 
 
