@@ -1,8 +1,8 @@
-"""JSON schemas of the request bodies the gateway owns.
+"""JSON schemas of the request bodies the gateway validates, also served in the OpenAPI document.
 
-For applications the gateway checks only the shape (types); the content
-(required fields, ID number check digits, materials) is intake's to judge, so
-the applicant gets every bad field in one answer rather than in two rounds.
+Applications are the exception: intake judges their content (required fields,
+ID number check digits, materials), so the applicant gets every bad field in
+one answer rather than in two rounds; APPLICATION here only documents them.
 """
 from gateway.access import ROLES
 
@@ -16,7 +16,7 @@ DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "x-message": "æ—¥æœ
 MATERIAL = {"type": "object", "properties": {"code": {"type": "string", "minLength": 1}}, "required": ["code"]}
 
 TRANSITION_ACTIONS = (
-    "accept", "refuse", "start_review", "record_inspection", "approve", "deny", "escalate",
+    "accept", "refuse", "start_review", "schedule_inspection", "record_inspection", "approve", "deny", "escalate",
     "record_higher_decision", "sign_joint", "pause_clock", "resume_clock", "issue_certificate", "deliver", "withdraw",
 )
 COMPLAINT_CHANNELS = ("hotline", "web", "window", "suggestion_box", "sms", "province")
@@ -44,15 +44,22 @@ REGISTRATION = {
     "additionalProperties": False,
 }
 
+# Documentation only (OpenAPI): intake validates applications, every field in one answer.
 APPLICATION = {
     "type": "object",
     "properties": {
         "item_code": {"type": "string"},
-        "channel": {"type": "string"},
-        "applicant": {"type": "object"},
-        "materials": {"type": "array", "items": {"type": "object"}},
-        "pledges": {"type": "array", "items": {"type": "object"}},
+        "channel": {"enum": ["window", "online", "province"]},
+        "applicant": {"type": "object", "properties": {
+            "type": {"enum": ["person", "enterprise"]}, "name": {"type": "string"},
+            "id_number": {"type": "string"}, "credit_code": {"type": "string"},
+            "legal_representative": {"type": "string"}, "phone": {"type": "string"}}},
+        "materials": {"type": "array", "items": MATERIAL},
+        "pledges": {"type": "array", "items": {"type": "object", "properties": {
+            "material_code": {"type": "string"}, "due_date": DATE}}},
+        "owner_account": {"type": "string"},
     },
+    "required": ["item_code", "applicant", "materials"],
 }
 
 SUPPLEMENT = {

@@ -2,10 +2,9 @@
 awaiting_supplement (with the one-time notice) or pre_review."""
 import falcon
 
-from gateway import schemas
 from gateway.access import require
 from gateway.resources.base import Resource
-from gateway.validation import read_json, validate
+from gateway.validation import read_json
 from services.common.contracts import Intake
 from services.common.errors import Forbidden
 
@@ -24,7 +23,7 @@ def check_channel(actor: dict, channel: str | None) -> None:
 class ApplicationsResource(Resource):
     def on_post(self, req, resp):
         actor = require(req, "applicant", "clerk", "api_client")
-        application = validate(read_json(req), schemas.APPLICATION)
+        application = read_json(req)  # intake validates it, naming every bad field at once
         application.setdefault("channel", DEFAULT_CHANNEL[actor["role"]])
         check_channel(actor, application.get("channel"))
         case = self.call(req, Intake.SERVICE, Intake.SUBMIT, application, actor,

@@ -1,0 +1,80 @@
+"""Demo data: the demo accounts (idempotent), written through the gateway's own store.
+
+`python -m deploy.seed`; the last stdout line is a JSON summary. The catalogue
+is intake's own seed; here it is only counted. Every demo account's password
+is DEMO_PASSWORD; the API client's key is printed once, when it is created.
+"""
+import json
+import sys
+
+from gateway.accounts import create_account, ensure_admin
+from gateway.rpc import RpcClient
+from gateway.settings import GatewaySettings
+from gateway.store import AccountStore
+from services.common import contracts
+from services.common.config import database_name, setting
+from services.common.mongo import get_client
+
+DEMO_PASSWORD = "Demo-2026!"
+
+# username, role, department, display name
+DEMO_ACCOUNTS = (
+    ("clerk1", "clerk", "health", "卫生局窗口 王敏"),
+    ("chief1", "chief_rep", "health", "卫生局首席代表 李强"),
+    ("reviewer1", "reviewer", "health", "卫生局审查员 赵静"),
+    ("health_admin", "department_admin", "health", "卫生局部门管理员"),
+    ("market_clerk1", "clerk", "market", "市场监管局窗口 孙丽"),
+    ("market_chief1", "chief_rep", "market", "市场监管局首席代表 周涛"),
+    ("supervisor1", "supervisor", None, "中心督查 陈刚"),
+    ("zhangsan", "applicant", None, "张三"),
+    ("province", "api_client", None, "省级一体化政务服务平台"),
+)
+
+
+def seed_accounts(store: AccountStore, settings: GatewaySettings) -> tuple[list[str], str | None]:
+    created, api_key = [], None
+    for username, role, department, display_name in DEMO_ACCOUNTS:
+        if store.exists(username):
+            continue
+        account = create_account(store, settings, {
+            "username": username, "password": DEMO_PASSWORD, "role": role, "department": department,
+            "display_name": display_name, "phone": "13800138000" if role == "applicant" else None,
+        })
+        created.append(username)
+        api_key = account.get("api_key", api_key)
+    return created, api_key
+
+
+def count_items() -> int | None:
+    client = RpcClient(setting("AMQP_URI"), timeout=10)
+    try:
+        return len(client.call(contracts.Intake.SERVICE, contracts.Intake.LIST_ITEMS))
+    except Exception as exc:
+        print(f"catalogue not counted: {exc}", file=sys.stderr)
+        return None
+    finally:
+        client.close()
+
+
+def main() -> None:
+    settings = GatewaySettings.from_env()
+    store = AccountStore(get_client()[database_name("gateway")])
+    store.ensure_indexes()
+    ensure_admin(store, settings)
+    created, api_key = seed_accounts(store, settings)
+    for username in created:
+        print(f"created demo account {username}")
+    if api_key:
+        print(f"API key of 'province' (shown once, keep it): {api_key}")
+    summary = {
+        "accounts": [username for username, *_ in DEMO_ACCOUNTS],
+        "created": created,
+        "demo_password": DEMO_PASSWORD,
+        "items": count_items(),
+        "api_key": api_key,
+    }
+    print(json.dumps(summary, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

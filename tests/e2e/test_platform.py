@@ -1,0 +1,231 @@
+"""The whole platform over real HTTP: gunicorn gateway, four services, broker, database.
+
+Events travel asynchronously, so every check that depends on one polls with a
+short bounded wait (`eventually`) instead of sleeping.
+"""
+import time
+import uuid
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+ADMIN_PASSWORD = "admin-test-pw"
+DEMO_PASSWORD = "Demo-2026!"  # deploy/seed.py
+ITEM = "HEALTH-PUBLIC-PLACE-NEW"
+
+
+def id_number(birth: str = "19900307", seq: str = "123") -> str:
+    """An 18-digit resident ID number with a correct check digit (GB 11643)."""
+    body = "110105" + birth + seq
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+def eventually(check, timeout: float = 15.0, interval: float = 0.2):
+    """Poll `check` until it returns something truthy, or fail with its last answer."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last answer: {last!r}")
+
+
+class Api:
+    def __init__(self, base: str, token: str | None = None):
+        self.base, self.token = base, token
+
+    def request(self, method, path, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return requests.request(method, self.base + path, headers=headers, timeout=30, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def as_user(self, username: str, password: str = DEMO_PASSWORD) -> "Api":
+        response = requests.post(self.base + "/v1/auth/token", json={"username": username, "password": password},
+                                 timeout=30)
+        assert response.status_code == 200, response.text
+        return Api(self.base, response.json()["access_token"])
+
+    def transition(self, case_no, action, **params):
+        return self.post(f"/v1/cases/{case_no}/transitions", json={"action": action, **params})
+
+
+@pytest.fixture(scope="module")
+def api(stack):
+    return Api(stack.gateway_url)
+
+
+@pytest.fixture(scope="module")
+def applicant(api):
+    username = f"e2e_{uuid.uuid4().hex[:8]}"
+    registered = api.post("/v1/accounts/register", json={
+        "username": username, "password": DEMO_PASSWORD, "display_name": "王小明", "phone": "13912345678"})
+    assert registered.status_code == 201, registered.text
+    return api.as_user(username)
+
+
+def person(**overrides):
+    return {"type": "person", "name": "王小明", "id_number": id_number(), "phone": "13912345678", **overrides}
+
+
+def required_materials(api) -> list[str]:
+    item = api.get(f"/v1/items/{ITEM}").json()
+    return [m["code"] for m in item["materials"] if m["required"]]
+
+
+def inbox_events(user: Api, case_no: str) -> set:
+    response = user.get("/v1/me/notifications")
+    assert response.status_code == 200, response.text
+    return {n["event"] for n in response.json()["notifications"] if n.get("case_no") == case_no}
+
+
+def test_the_whole_story(api, applicant):
+    codes = required_materials(api)
+    withheld = codes[-1]
+
+    # apply at the window with one material missing: one-time notice listing it
+    submitted = applicant.post("/v1/applications", headers={"Idempotency-Key": uuid.uuid4().hex}, json={
+        "item_code": ITEM, "channel": "window", "applicant": person(),
+        "materials": [{"code": code} for code in codes[:-1]]})
+    assert submitted.status_code == 201, submitted.text
+    case = submitted.json()
+    case_no = case["case_no"]
+    assert case["status"] == "awaiting_supplement"
+    assert [m["code"] for m in case["missing"]] == [withheld]
+    assert case["notice"]
+    eventually(lambda: "one_time_notice_issued" in inbox_events(applicant, case_no))
+
+    # supplement: accepted, with working-day deadlines
+    supplied = applicant.post(f"/v1/cases/{case_no}/supplements", json={"materials": [{"code": withheld}]})
+    assert supplied.status_code == 200, supplied.text
+    assert supplied.json()["status"] == "accepted"
+    deadlines = eventually(lambda: applicant.get(f"/v1/cases/{case_no}").json().get("deadlines"))
+    assert deadlines["promised"] <= deadlines["statutory"]
+
+    # review, inspection, decision, certificate, delivery
+    clerk, chief = api.as_user("clerk1"), api.as_user("chief1")
+    started = eventually(lambda: (r := clerk.transition(case_no, "start_review")).status_code != 404 and r)
+    assert started.status_code == 200, started.text
+    assert started.json()["status"] == "in_review"
+    inspected = clerk.transition(case_no, "record_inspection", result="passed", comment="现场检查合格")
+    assert inspected.status_code == 200, inspected.text
+    approved = chief.transition(case_no, "approve", comment="准予许可")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    issued = chief.transition(case_no, "issue_certificate")
+    assert issued.status_code == 200, issued.text
+    view = applicant.get(f"/v1/cases/{case_no}").json()
+    assert view["status"] == "certificate_issued" and view["certificate_no"]
+    assert {"paused", "used_working_days"} <= set(view["clock"])
+    assert [h["action"] for h in view["history"]][-3:] == ["record_inspection", "approve", "issue_certificate"]
+
+    certificate = requests.get(f"{api.base}/v1/certificates/{view['certificate_no']}", timeout=30)
+    assert certificate.status_code == 200, certificate.text
+    assert certificate.json()["item_code"] == ITEM and certificate.json()["status"]
+    assert id_number() not in certificate.text
+
+    delivered = clerk.transition(case_no, "deliver")
+    assert delivered.status_code == 200 and delivered.json()["status"] == "closed"
+
+    # the applicant's inbox has acceptance and decision
+    eventually(lambda: {"application_accepted", "case_decided"} <= inbox_events(applicant, case_no))
+
+    # rating once
+    rated = applicant.post(f"/v1/cases/{case_no}/rating", json={"level": 5, "comment": "办事很快"})
+    assert rated.status_code == 201, rated.text
+    again = applicant.post(f"/v1/cases/{case_no}/rating", json={"level": 4})
+    assert again.status_code == 409
+
+    # metrics moved
+    supervisor = api.as_user("supervisor1")
+
+    def metrics_show_the_case():
+        metrics = supervisor.get("/v1/metrics?department=health").json()
+        return metrics.get("completed", 0) >= 1 and metrics.get("ratings", 0) >= 1 and metrics
+
+    metrics = eventually(metrics_show_the_case)
+    assert {"received", "accepted", "completed", "on_time_rate", "satisfaction_rate", "complaints"} <= set(metrics)
+
+
+def test_invalid_application_names_every_field(applicant):
+    response = applicant.post("/v1/applications", json={
+        "item_code": ITEM, "channel": "window",
+        "applicant": {"type": "person", "name": "", "id_number": "110105199003071230", "phone": "123"},
+        "materials": [{"code": "APPLICATION_FORM"}, {"nope": 1}]})
+    assert response.status_code == 422, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"applicant.name", "applicant.id_number", "applicant.phone", "materials[1].code"} <= fields
+
+
+def test_malformed_json_unauthenticated_forbidden_unknown(api, applicant):
+    bad = applicant.post("/v1/applications", data="{oops", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400 and bad.json()["status"] == 400
+    assert api.post("/v1/applications", json={"item_code": ITEM}).status_code == 401
+    assert api.get("/v1/me/notifications", headers={"Authorization": "Bearer forged"}).status_code == 401
+    assert applicant.transition("NO-SUCH-CASE", "approve").status_code == 403
+    unknown = applicant.get("/v1/cases/411400-NOPE-0")
+    assert unknown.status_code == 404 and unknown.json()["title"]
+
+
+def submit_complete(user: Api, key: str | None = None, name: str = "王小明"):
+    headers = {"Idempotency-Key": key} if key else {}
+    return user.post("/v1/applications", headers=headers, json={
+        "item_code": ITEM, "channel": "window", "applicant": person(name=name),
+        "materials": [{"code": code} for code in required_materials(user)]})
+
+
+def test_illegal_transition_is_409(api, applicant):
+    submitted = submit_complete(applicant)
+    assert submitted.status_code == 201 and submitted.json()["status"] == "accepted", submitted.text
+    case_no = submitted.json()["case_no"]
+    clerk = api.as_user("clerk1")
+    response = eventually(lambda: (r := clerk.transition(case_no, "deliver")).status_code != 404 and r)
+    assert response.status_code == 409, response.text
+    market = api.as_user("market_clerk1")
+    assert market.transition(case_no, "start_review").status_code in (403, 404)
+
+
+def test_idempotency_key(applicant):
+    key = uuid.uuid4().hex
+    first = submit_complete(applicant, key)
+    second = submit_complete(applicant, key)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["case_no"] == second.json()["case_no"]
+    other = submit_complete(applicant, key, name="李四")
+    assert other.status_code == 409, other.text
+
+
+def test_api_client_submits_and_sees_its_case(api):
+    admin = api.as_user("admin", ADMIN_PASSWORD)
+    created = admin.post("/v1/accounts", json={
+        "username": f"prov_{uuid.uuid4().hex[:6]}", "display_name": "省平台（测试）", "role": "api_client"})
+    assert created.status_code == 201, created.text
+    client = Api(api.base, created.json()["api_key"])
+    submitted = submit_complete(client, uuid.uuid4().hex)
+    assert submitted.status_code == 201, submitted.text
+    assert submitted.json()["status"] == "pre_review"
+    assert client.get(f"/v1/cases/{submitted.json()['case_no']}").status_code == 200
+
+
+def test_operations(api):
+    health = api.get("/healthz", headers={"X-Request-Id": "e2e-probe-1"})
+    assert health.status_code == 200 and health.headers["X-Request-Id"] == "e2e-probe-1"
+    ready = api.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    document = api.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.1") and "/v1/applications" in document["paths"]
+    metrics = api.get("/metrics")
+    assert metrics.status_code == 200 and "gateway_http_requests_total" in metrics.text
+    items = api.get("/v1/items?department=health").json()["items"]
+    assert ITEM in {item["code"] for item in items}
