@@ -1,0 +1,49 @@
+"""Complaints (投诉): what a complaint must say, and how it is shown.
+
+Every complaint is received, then investigated, concluded and replied to
+(有诉必理); this slice receives and records it. The contact stays in full for
+the reply and is masked in views.
+"""
+from services.common.errors import InvalidInput, field_error
+from services.common.masking import mask_text
+
+RECEIVED = "received"
+LIMITS = {"case_no": 50, "department": 50, "subject": 100, "text": 2000, "contact": 100}
+REQUIRED = ("department", "subject", "text", "contact")
+LABELS = {"case_no": "办件编号", "department": "被投诉部门", "subject": "投诉事由", "text": "投诉内容",
+          "contact": "联系方式"}
+
+
+def validate(complaint) -> dict:
+    """The cleaned complaint fields; InvalidInput naming every bad field at once."""
+    if not isinstance(complaint, dict):
+        raise InvalidInput("投诉内容有误", [field_error("complaint", "投诉须为对象")])
+    errors, cleaned = [], {}
+    for name, limit in LIMITS.items():
+        value = complaint.get(name)
+        if value is not None and not isinstance(value, str):
+            errors.append(field_error(name, f"{LABELS[name]}须为文本"))
+            continue
+        value = (value or "").strip()
+        if not value and name in REQUIRED:
+            errors.append(field_error(name, f"{LABELS[name]}不能为空"))
+        elif len(value) > limit:
+            errors.append(field_error(name, f"{LABELS[name]}不能超过 {limit} 字"))
+        cleaned[name] = value or None
+    if errors:
+        raise InvalidInput("投诉内容有误", errors)
+    return cleaned
+
+
+def view(doc: dict) -> dict:
+    return {
+        "id": doc["_id"],
+        "status": doc["status"],
+        "case_no": doc.get("case_no"),
+        "department": doc["department"],
+        "subject": doc["subject"],
+        "text": doc["text"],
+        "contact": mask_text(doc["contact"]),
+        "created_at": doc["created_at"],
+        "history": doc.get("history", []),
+    }

@@ -1,0 +1,45 @@
+"""Per-case facts (办件事实) the metrics are computed from, taken from the case events.
+
+Each event contributes the fields it knows; none overwrites a known value with
+nothing, so events may arrive in any order.
+"""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from services.common import contracts
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+CASE_FIELDS = ("department", "item_code", "item_name", "owner", "channel", "submitted_by")
+
+_EVENT_FIELDS = {
+    contracts.APPLICATION_RECEIVED: {"received_at": "received_at"},
+    contracts.APPLICATION_ACCEPTED: {"received_at": "received_at", "accepted_on": "accepted_on",
+                                     "deadlines": "deadlines"},
+    contracts.APPLICATION_REFUSED: {"reason": "refused_reason"},
+    contracts.CASE_DECIDED: {"accepted_on": "accepted_on", "deadlines": "deadlines", "decided_on": "decided_on",
+                             "result": "result", "on_time": "on_time", "early": "early",
+                             "used_working_days": "used_working_days"},
+    contracts.CASE_CLOSED: {"closed_on": "closed_on", "status": "closed_status"},
+}
+
+
+def local_date(moment: str | None) -> str | None:
+    """The Asia/Shanghai calendar date of an ISO datetime (a bare date passes through)."""
+    if not moment:
+        return None
+    parsed = dt.datetime.fromisoformat(moment)
+    if parsed.tzinfo is None:
+        return parsed.date().isoformat()
+    return parsed.astimezone(LOCAL).date().isoformat()
+
+
+def facts_from(event: dict) -> dict:
+    """The case facts one event establishes (fields with no value left out)."""
+    event_type = event["event_type"]
+    facts = {name: event.get(name) for name in CASE_FIELDS}
+    facts.update({target: event.get(source) for source, target in _EVENT_FIELDS[event_type].items()})
+    if facts.get("received_at"):
+        facts["received_on"] = local_date(facts["received_at"])
+    if event_type == contracts.APPLICATION_REFUSED:
+        facts["refused"] = True
+    return {name: value for name, value in facts.items() if value is not None}
