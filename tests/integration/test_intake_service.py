@@ -1,0 +1,249 @@
+"""Intake service on a real broker and database: submit, notice, supplement, accept, refuse."""
+import json
+import time
+
+import pytest
+from kombu import Connection
+from nameko.exceptions import RemoteError, deserialize_to_instance
+from nameko.rpc import rpc
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from services.common import contracts
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.mongo import service_database
+from services.common.topology import event_queue
+from services.intake.service import IntakeService
+
+for _error in (InvalidInput, NotFound, Conflict, Forbidden):
+    deserialize_to_instance(_error)  # remote errors arrive as our own classes
+
+CLERK = {"username": "clerk1", "role": "clerk", "department": "health", "display_name": "李娜"}
+APPLICANT = {"username": "wangjg", "role": "applicant", "department": None, "display_name": "王建国"}
+PROVINCE = {"username": "province", "role": "api_client", "department": None, "display_name": "省政务服务平台"}
+DEADLINES = {"promised": "2026-12-07", "statutory": "2026-12-21", "estimated": False}
+PUBLIC_PLACE = ["APPLICATION_FORM", "BUSINESS_LICENCE", "ID_COPY", "FLOOR_PLAN", "HYGIENE_TEST_REPORT",
+                "HYGIENE_RULES", "STAFF_HEALTH_CERTS"]
+
+
+class FakeApproval:
+    """Stands in for approval: opens the case and answers with deadlines."""
+    name = contracts.Approval.SERVICE
+    opened = []
+
+    @rpc
+    def open_case(self, payload):
+        FakeApproval.opened.append(payload)
+        return {"case_no": payload["case_no"], "status": "accepted", "deadlines": DEADLINES}
+
+
+def body(materials=PUBLIC_PLACE, channel="window", **extra):
+    return {
+        "item_code": "HEALTH-PUBLIC-PLACE-NEW", "channel": channel,
+        "applicant": {"type": "person", "name": "王建国", "id_number": "11010519491231002X", "phone": "13812345678"},
+        "materials": [{"code": code} for code in materials], **extra,
+    }
+
+
+def drain(config, service, event_type, expected=1, timeout=10):
+    """Messages waiting on one handler queue (declared by the topology)."""
+    messages, deadline = [], time.time() + timeout
+    with Connection(config["AMQP_URI"]) as connection:
+        queue = event_queue(service, event_type)(connection.default_channel)
+        while time.time() < deadline:
+            message = queue.get(no_ack=True)
+            if message is None:
+                if len(messages) >= expected:
+                    break
+                time.sleep(0.1)
+                continue
+            payload = message.payload
+            messages.append(json.loads(payload) if isinstance(payload, str | bytes) else payload)
+    return messages
+
+
+@pytest.fixture
+def intake(container_factory, service_config):
+    container = container_factory(IntakeService, service_config)
+    container.start()
+    with ServiceRpcProxy(contracts.Intake.SERVICE, service_config) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def approval(container_factory, service_config):
+    FakeApproval.opened = []
+    container_factory(FakeApproval, service_config).start()
+    return FakeApproval
+
+
+@pytest.fixture
+def db(service_config):
+    return service_database(contracts.Intake.SERVICE, service_config)
+
+
+def test_catalogue_is_seeded_once_and_readable(intake, container_factory, service_config, db):
+    second = container_factory(IntakeService, service_config)   # another worker starting on the same data
+    second.start()
+    items = intake.list_items()
+    assert len(items) == db.items.count_documents({}) == db.item_versions.count_documents({}) >= 8
+    assert {i["department"] for i in intake.list_items(department="market")} == {"market"}
+    assert all(i["category"] == "food_business" for i in intake.list_items(category="food_business"))
+    item = intake.get_item("HEALTH-WATER-NEW")
+    assert item["name"] == "生活饮用水供水单位卫生许可（新办）" and "site_inspection" in item["stages"]
+    with pytest.raises(NotFound) as raised:
+        intake.get_item("NO-SUCH-ITEM")
+    assert "NO-SUCH-ITEM" in raised.value.detail
+
+
+def test_complete_window_application_is_accepted_and_announced(intake, service_config, db):
+    view = intake.submit_application(body(), CLERK)
+    assert view["status"] == "accepted" and view["missing"] == []
+    assert view["deadlines"] is None   # approval is not running: it opens the case from the event
+    assert view["case_no"].startswith("411400-HEALTH-") and view["case_no"].endswith("-00001")
+    assert view["notice"]["kind"] == "acceptance_notice" and view["notice"]["number"] == f"SL-{view['case_no']}"
+    assert view["applicant"]["id_number"] == "110***********002X" and view["applicant"]["phone"] == "138****5678"
+    assert view["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
+    assert view["submitted_by"] == "clerk1" and view["owner"] is None
+
+    [accepted] = drain(service_config, "approval", contracts.APPLICATION_ACCEPTED)
+    assert accepted["case_no"] == view["case_no"] and accepted["deadlines"] is None
+    assert accepted["item"]["promised_days"] == 10 and accepted["item"]["stages"][-1] == "decision"
+    assert accepted["applicant"]["id_number"] == "110***********002X"
+    [received] = drain(service_config, "evaluation", contracts.APPLICATION_RECEIVED)
+    assert received["case_no"] == view["case_no"] and received["status"] == "accepted"
+
+    stored = db.applications.find_one({"_id": view["case_no"]})
+    assert "11010519491231002X" not in repr(stored) and len(stored["applicant"]["id_number_hash"]) == 64
+    assert not stored.get("outbox") and intake.get_application(view["case_no"]) == view
+
+
+def test_approval_answering_gives_deadlines(intake, approval, service_config):
+    view = intake.submit_application(body(), CLERK)
+    assert view["deadlines"] == DEADLINES and "2026-12-07" in view["notice"]["text"]
+    [opened] = approval.opened
+    assert opened["case_no"] == view["case_no"] and opened["event_type"] == contracts.APPLICATION_ACCEPTED
+    [accepted] = drain(service_config, "approval", contracts.APPLICATION_ACCEPTED)
+    assert accepted["event_id"] == opened["event_id"] and accepted["deadlines"] == DEADLINES
+
+
+def test_missing_materials_get_one_notice_then_supplement_accepts(intake, approval, service_config):
+    view = intake.submit_application(body(["APPLICATION_FORM", "ID_COPY"]), CLERK)
+    assert view["status"] == "awaiting_supplement" and view["deadlines"] is None
+    missing = [m["code"] for m in view["missing"]]
+    assert missing == ["BUSINESS_LICENCE", "FLOOR_PLAN", "HYGIENE_TEST_REPORT", "HYGIENE_RULES", "STAFF_HEALTH_CERTS"]
+    assert all(m["name"] and m["reason"] == "未提交" for m in view["missing"])
+    assert view["notice"]["kind"] == "one_time_notice" and view["notice"]["items"] == view["missing"]
+    [notice] = drain(service_config, "notification", contracts.ONE_TIME_NOTICE_ISSUED)
+    assert notice["missing"] == view["missing"]
+
+    partly = intake.supplement(view["case_no"], [{"code": "BUSINESS_LICENCE"}, {"code": "FLOOR_PLAN"}], CLERK)
+    assert partly["status"] == "awaiting_supplement"
+    assert [m["code"] for m in partly["missing"]] == ["HYGIENE_TEST_REPORT", "HYGIENE_RULES", "STAFF_HEALTH_CERTS"]
+    assert drain(service_config, "notification", contracts.ONE_TIME_NOTICE_ISSUED, expected=0, timeout=1) == []
+
+    done = intake.supplement(view["case_no"], [{"code": c} for c in PUBLIC_PLACE[4:]], CLERK)
+    assert done["status"] == "accepted" and done["missing"] == [] and done["deadlines"] == DEADLINES
+    assert [h["action"] for h in done["history"]] == ["submit", "supplement", "supplement"]
+    [accepted] = drain(service_config, "approval", contracts.APPLICATION_ACCEPTED)
+    assert accepted["case_no"] == view["case_no"]
+    with pytest.raises(Conflict):
+        intake.supplement(view["case_no"], [{"code": "FLOOR_PLAN"}], CLERK)
+
+
+def test_a_pledge_lets_the_case_be_accepted(intake):
+    pledges = [{"material_code": "HYGIENE_RULES", "due_date": "2099-01-31"}]
+    view = intake.submit_application(body([c for c in PUBLIC_PLACE if c != "HYGIENE_RULES"], pledges=pledges), CLERK)
+    assert view["status"] == "accepted" and view["pledges"][0]["code"] == "HYGIENE_RULES"
+    assert view["pledges"][0]["due_date"] == "2099-01-31"
+
+
+def test_idempotency_same_body_same_answer_other_body_conflict(intake, service_config, db):
+    first = intake.submit_application(body(["APPLICATION_FORM"], channel="province"), PROVINCE, "key-1")
+    again = intake.submit_application(body(["APPLICATION_FORM"], channel="province"), PROVINCE, "key-1")
+    assert again == first and db.applications.count_documents({}) == 1
+    with pytest.raises(Conflict):
+        intake.submit_application(body(["APPLICATION_FORM", "ID_COPY"], channel="province"), PROVINCE, "key-1")
+    other_actor = intake.submit_application(body(["APPLICATION_FORM"], channel="province"), APPLICANT, "key-1")
+    assert other_actor["case_no"] != first["case_no"]   # keys are scoped by the submitting account
+    assert len(drain(service_config, "evaluation", contracts.APPLICATION_RECEIVED, expected=2)) == 2
+
+
+def test_bad_input_names_every_field_and_stores_nothing(intake, db):
+    bad = body(["APPLICATION_FORM", "NOT_A_MATERIAL"], channel="fax")
+    bad["applicant"].update(id_number="110105194912310021", phone="12345")
+    with pytest.raises(InvalidInput) as raised:
+        intake.submit_application(bad, CLERK, "key-bad")
+    fields = {e["field"] for e in raised.value.errors}
+    assert fields == {"channel", "applicant.id_number", "applicant.phone", "materials[1].code"}
+    with pytest.raises(InvalidInput) as raised:
+        intake.submit_application({**body(), "item_code": "NO-SUCH-ITEM"}, CLERK)
+    assert [e["field"] for e in raised.value.errors] == ["item_code"]
+    for name in ("applications", "counters", "idempotency"):
+        assert db[name].count_documents({}) == 0, name
+
+
+def test_online_goes_to_pre_review_then_staff_accept(intake, approval, service_config):
+    view = intake.submit_application(body(["APPLICATION_FORM"], channel="online"), APPLICANT)
+    assert view["status"] == "pre_review" and view["owner"] == "wangjg" and view["first_contact"] is None
+    assert view["notice"] is None and view["missing"] == []
+    with pytest.raises(Forbidden):
+        intake.transition(view["case_no"], "accept", APPLICANT, {})
+    with pytest.raises(Conflict):
+        intake.transition(view["case_no"], "approve", CLERK, {})
+    noticed = intake.transition(view["case_no"], "accept", CLERK, {})
+    assert noticed["status"] == "awaiting_supplement" and len(noticed["missing"]) == len(PUBLIC_PLACE) - 1
+    assert noticed["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
+    done = intake.supplement(view["case_no"], [{"code": c} for c in PUBLIC_PLACE], APPLICANT)
+    assert done["status"] == "accepted" and done["deadlines"] == DEADLINES
+    assert [h["status"] for h in done["history"]] == ["pre_review", "awaiting_supplement", "accepted"]
+
+
+def test_complete_online_application_accepted_by_staff(intake, approval):
+    view = intake.submit_application(body(channel="online"), APPLICANT)
+    accepted = intake.transition(view["case_no"], "accept", CLERK, {})
+    assert accepted["status"] == "accepted" and accepted["deadlines"] == DEADLINES
+    assert approval.opened[0]["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
+    with pytest.raises(Conflict):
+        intake.transition(view["case_no"], "accept", CLERK, {})
+
+
+def test_refusal_needs_a_reason_and_is_announced(intake, service_config):
+    view = intake.submit_application(body(channel="online"), APPLICANT)
+    with pytest.raises(InvalidInput) as raised:
+        intake.transition(view["case_no"], "refuse", CLERK, {})
+    assert raised.value.errors == [{"field": "comment", "message": "请填写不予受理的理由"}]
+    refused = intake.transition(view["case_no"], "refuse", CLERK, {"comment": "申请事项依法不需要取得行政许可"})
+    assert refused["status"] == "refused" and refused["notice"]["kind"] == "refusal_notice"
+    assert refused["history"][-1]["comment"] == "申请事项依法不需要取得行政许可"
+    [event] = drain(service_config, "notification", contracts.APPLICATION_REFUSED)
+    assert event["reason"] == "申请事项依法不需要取得行政许可" and "行政复议" in event["notice"]["text"]
+    with pytest.raises(Conflict):
+        intake.transition(view["case_no"], "refuse", CLERK, {"comment": "再次"})
+    with pytest.raises(NotFound):
+        intake.get_application("411400-HEALTH-20000101-99999")
+
+
+def test_case_numbers_count_up_per_department(intake):
+    first = intake.submit_application(body(), CLERK)["case_no"]
+    second = intake.submit_application(body(), CLERK)["case_no"]
+    market = intake.submit_application({**body(), "item_code": "MARKET-FOOD-BUSINESS-CHANGE", "materials": []},
+                                       {**CLERK, "department": "market"})["case_no"]
+    assert first[:-5] == second[:-5] and int(second[-5:]) == int(first[-5:]) + 1
+    assert "-MARKET-" in market and market.endswith("-00001")
+
+
+def test_editing_an_item_makes_a_version_cases_keep_theirs(intake):
+    case = intake.submit_application(body(), CLERK)
+    admin = {"username": "hadmin", "role": "department_admin", "department": "health", "display_name": "管理员"}
+    with pytest.raises(Forbidden):
+        intake.update_item("HEALTH-PUBLIC-PLACE-NEW", {"promised_days": 8}, CLERK)
+    edited = intake.update_item("HEALTH-PUBLIC-PLACE-NEW", {"promised_days": 8}, admin)
+    assert edited["version"] == 2 and intake.get_item("HEALTH-PUBLIC-PLACE-NEW")["promised_days"] == 8
+    assert intake.get_item("HEALTH-PUBLIC-PLACE-NEW", 1)["promised_days"] == 10
+    assert intake.get_application(case["case_no"])["item_version"] == 1
+
+
+def test_unexpected_errors_are_remote_errors_not_crashes(intake):
+    with pytest.raises((InvalidInput, RemoteError)):
+        intake.submit_application("not a dict", CLERK)
+    assert intake.ping() == "pong"
