@@ -4,6 +4,7 @@ Thin Nameko entrypoints: parse, call the domain (workflow, clock, certificates),
 store the change and its events in one write, flush the outbox.
 """
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 from nameko.rpc import rpc
@@ -30,6 +31,7 @@ from services.common.handlers import handle
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
 
+log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED
 
 
@@ -95,7 +97,7 @@ class ApprovalService:
             if created:
                 self.store.delete_certificate(certificate["certificate_no"])
             raise
-        self.outbox.flush(CASES, case_no)
+        self._publish(case_no)
         return case_view(self.store.case(case_no), clock, today)
 
     @rpc
@@ -136,6 +138,13 @@ class ApprovalService:
         return year_view(year, self.store.calendar_year(year))
 
     # --- helpers ------------------------------------------------------------------
+    def _publish(self, case_no):
+        """The change is stored with its events; if the broker fails now, the sweep publishes them later."""
+        try:
+            self.outbox.flush(CASES, case_no)
+        except Exception:
+            log.exception("outbox flush for case %s failed; left to the sweep", case_no)
+
     def _clock(self) -> WorkingDayClock:
         return WorkingDayClock(OfficialCalendar(self.store.calendar_years()))
 

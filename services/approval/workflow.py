@@ -105,6 +105,8 @@ def joint_departments(case: dict) -> set[str]:
 
 def apply(case: dict, action: str, actor: dict, params: dict | None, today: dt.date) -> Step:
     params = params or {}
+    if not isinstance(params, dict):
+        raise InvalidInput("参数有误", [field_error("params", "须为对象")])
     if action not in ALLOWED_FROM:
         raise InvalidInput("未知的操作", [field_error("action", f"不支持的操作：{action}")])
     departments = joint_departments(case) if action == "sign_joint" else {case["department"]}
@@ -224,8 +226,10 @@ def _pause_clock(case, actor, params, today):
     if clock.get("paused"):
         _refuse("计时已暂停")
     reason = _required_comment(params, "请说明暂停计时的原因")
-    start = _when(params, today, parse_date(case["accepted_on"]), today)
-    pauses = list(clock.get("pauses") or []) + [{"from": start.isoformat(), "to": None, "reason": reason}]
+    pauses = list(clock.get("pauses") or [])
+    earliest = max([parse_date(case["accepted_on"])] + [parse_date(p["to"]) for p in pauses if p.get("to")])
+    start = _when(params, today, earliest, today)
+    pauses = pauses + [{"from": start.isoformat(), "to": None, "reason": reason}]
     return _step(case, "pause_clock", case["status"], {"clock": {"paused": True, "pauses": pauses}}, reason)
 
 

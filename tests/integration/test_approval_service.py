@@ -260,3 +260,18 @@ def test_admins_enter_a_year_and_later_deadlines_use_it(approval):
     after = approval.compute_deadlines("2026-12-15", 5, 20)
     assert after["estimated"] is False and after["statutory"] > before["statutory"]
     assert after["promised"] == before["promised"]
+
+
+def test_a_concurrent_change_is_a_conflict(service_config):
+    from services.approval.store import ApprovalStore
+    from services.common.errors import Conflict
+    from services.common.mongo import service_database
+
+    store = ApprovalStore(service_database(contracts.Approval.SERVICE, service_config))
+    store.ensure_indexes()
+    assert store.insert_case({"_id": "C-RACE", "version": 1, "status": "accepted"})
+    assert not store.insert_case({"_id": "C-RACE", "version": 1, "status": "accepted"})
+    store.update_case("C-RACE", 1, {"$set": {"status": "in_review"}}, [])
+    with pytest.raises(Conflict):
+        store.update_case("C-RACE", 1, {"$set": {"status": "withdrawn"}}, [])
+    assert store.case("C-RACE")["status"] == "in_review" and store.case("C-RACE")["version"] == 2

@@ -302,3 +302,18 @@ def test_staff_of_another_department_are_forbidden(action):
 def test_rights_are_checked_before_the_status():
     with pytest.raises(Forbidden):
         workflow.apply(make_case("closed"), "approve", CLERK, {}, TODAY)
+
+
+def test_a_new_pause_cannot_begin_inside_an_earlier_one():
+    case = make_case("in_review")
+    case["clock"] = {"paused": False, "pauses": [{"from": "2026-03-03", "to": "2026-03-06", "reason": "x"}]}
+    with pytest.raises(InvalidInput):
+        workflow.apply(case, "pause_clock", CLERK, {"comment": "y", "on": "2026-03-05"}, TODAY)
+    step = workflow.apply(case, "pause_clock", CLERK, {"comment": "y", "on": "2026-03-06"}, TODAY)
+    assert len(step.changes["clock"]["pauses"]) == 2
+
+
+def test_params_must_be_an_object():
+    with pytest.raises(InvalidInput) as caught:
+        workflow.apply(make_case(), "start_review", CLERK, ["x"], TODAY)
+    assert caught.value.errors[0]["field"] == "params"
