@@ -3,6 +3,7 @@
 This slice decides by role and department; the chief representative's
 authorisation letter (首席代表委托书) will narrow it later.
 """
+from services.approval.labels import ACTION_NAMES
 from services.common.errors import Forbidden
 
 # Decisions (核准 / 审批 / 发证) belong to the chief representative.
@@ -32,4 +33,4 @@ def may(actor: dict, action: str, departments: set[str]) -> bool:
 
 def authorize(actor: dict, action: str, departments: set[str]) -> None:
     if not may(actor, action, departments):
-        raise Forbidden(f"当前账号（角色 {actor.get('role')}）无权对本办件执行「{action}」")
+        raise Forbidden(f"当前账号（角色 {actor.get('role')}）无权对本办件执行「{ACTION_NAMES.get(action, action)}」")

@@ -10,35 +10,10 @@ from dataclasses import dataclass, field
 
 from services.approval import rights
 from services.approval.calendar import parse_date
+from services.approval.items import has_licence, is_escalated, is_joint, joint_departments, needs_inspection
+from services.approval.labels import ACTION_NAMES, STATUS_NAMES
 from services.common.errors import Conflict, InvalidInput, field_error
 
-STATUS_NAMES = {
-    "accepted": "已受理",
-    "in_review": "审查中",
-    "site_inspection": "现场检查",
-    "joint_review": "联合审查",
-    "escalated": "已上报",
-    "approved": "准予许可",
-    "denied": "不予许可",
-    "certificate_issued": "已发证",
-    "closed": "已办结",
-    "withdrawn": "已撤回",
-}
-ACTION_NAMES = {
-    "start_review": "开始审查",
-    "schedule_inspection": "安排现场检查",
-    "record_inspection": "登记现场检查结果",
-    "sign_joint": "会签",
-    "escalate": "上报",
-    "record_higher_decision": "登记上级机关决定",
-    "approve": "准予许可",
-    "deny": "不予许可",
-    "pause_clock": "暂停计时",
-    "resume_clock": "恢复计时",
-    "issue_certificate": "发证",
-    "deliver": "送达",
-    "withdraw": "撤回",
-}
 # Open: still under review, the clock runs.
 OPEN = ("accepted", "in_review", "site_inspection", "joint_review", "escalated")
 ALLOWED_FROM = {
@@ -74,31 +49,6 @@ class Step:
     @property
     def closes(self) -> bool:
         return self.action in CLOSING_ACTIONS
-
-
-# --- item snapshot facts --------------------------------------------------------
-
-def is_joint(item: dict) -> bool:
-    """联办件: several departments sign."""
-    return item.get("case_kind") == "joint" or bool(item.get("joint_departments"))
-
-
-def is_escalated(item: dict) -> bool:
-    """上报件: a higher authority decides."""
-    return item.get("case_kind") == "escalated"
-
-
-def has_licence(item: dict) -> bool:
-    return bool(item.get("licence_valid_years"))
-
-
-def needs_inspection(item: dict) -> bool:
-    return "site_inspection" in (item.get("stages") or ())
-
-
-def joint_departments(case: dict) -> set[str]:
-    """Every department that must sign: the named ones plus the case's own."""
-    return set(case["item"].get("joint_departments") or ()) | {case["department"]}
 
 
 # --- the state machine ----------------------------------------------------------

@@ -317,3 +317,14 @@ def test_params_must_be_an_object():
     with pytest.raises(InvalidInput) as caught:
         workflow.apply(make_case(), "start_review", CLERK, ["x"], TODAY)
     assert caught.value.errors[0]["field"] == "params"
+
+
+def test_a_joint_review_stage_makes_an_item_joint():
+    case = make_case(stages=["first_review", "joint_review", "decision"])
+    assert workflow.apply(case, "start_review", CLERK, {}, TODAY).status == "joint_review"
+
+
+def test_forbidden_message_names_the_action_in_chinese():
+    with pytest.raises(Forbidden) as caught:
+        workflow.apply(make_case("in_review"), "approve", CLERK, {}, TODAY)
+    assert "准予许可" in caught.value.detail
