@@ -7,6 +7,7 @@ import datetime as dt
 
 from services.approval.calendar import parse_date
 from services.approval.clock import Pause, WorkingDayClock
+from services.approval.workflow import OPEN, Step
 from services.common import contracts
 from services.common.errors import InvalidInput, field_error
 from services.common.masking import mask_id_number, mask_phone
@@ -96,7 +97,24 @@ def used_working_days(case: dict, clock: WorkingDayClock, today: dt.date) -> int
     return clock.working_days_used(parse_date(case["accepted_on"]), end, pauses_of(case)).value
 
 
-def history_entry(step, actor: dict, at: str) -> dict:
+def advanced(case: dict, step: Step, clock: WorkingDayClock, today: dt.date) -> dict:
+    """The case after `step`: deadlines re-counted while it was open (pauses push them out),
+    and a decision carries the working days it took."""
+    after = {**case, **step.changes, "status": step.status}
+    if step.previous_status in OPEN:
+        after["deadlines"] = deadlines_of(after, clock, today)
+    if step.decision:
+        after["decision"] = {**step.decision, "used_working_days": used_working_days(after, clock, today)}
+    return after
+
+
+def changed_fields(after: dict, step: Step) -> dict:
+    """The fields a step writes, for one version-guarded $set."""
+    names = ("status", "deadlines", "decision", "certificate_no", *step.changes)
+    return {name: after[name] for name in names if name in after}
+
+
+def history_entry(step: Step, actor: dict, at: str) -> dict:
     entry = {"at": at, "status": step.status, "action": step.action, "actor_role": actor.get("role")}
     if step.comment:
         entry["comment"] = step.comment

@@ -9,8 +9,8 @@ def case_fields(case: dict) -> dict:
     return {name: case.get(name) for name in contracts.CASE_FIELDS}
 
 
-def step_events(case: dict, step: Step, actor: dict, request_id: str | None, today: dt.date, *,
-                used_working_days: int | None = None, certificate: dict | None = None) -> list[dict]:
+def step_events(case: dict, step: Step, actor: dict, request_id: str | None, today: dt.date,
+                certificate: dict | None = None) -> list[dict]:
     """case_status_changed always; case_decided, certificate_issued, case_closed when the step is one."""
     fields = case_fields(case)
     events = [contracts.event(
@@ -18,7 +18,7 @@ def step_events(case: dict, step: Step, actor: dict, request_id: str | None, tod
         status=step.status, previous_status=step.previous_status, action=step.action, actor_role=actor.get("role"),
     )]
     if step.decision:
-        events.append(decided_event(case, step.decision, used_working_days, request_id))
+        events.append(decided_event(case, case.get("decision") or step.decision, request_id))
     if certificate:
         events.append(contracts.event(
             contracts.CERTIFICATE_ISSUED, request_id=request_id, **fields,
@@ -33,7 +33,7 @@ def step_events(case: dict, step: Step, actor: dict, request_id: str | None, tod
     return events
 
 
-def decided_event(case: dict, decision: dict, used_working_days: int | None, request_id: str | None) -> dict:
+def decided_event(case: dict, decision: dict, request_id: str | None) -> dict:
     """准予 / 不予许可, with the facts evaluation measures: on time (by the promised date) and early."""
     deadlines = case.get("deadlines") or {}
     promised = deadlines.get("promised")
@@ -41,7 +41,7 @@ def decided_event(case: dict, decision: dict, used_working_days: int | None, req
     return contracts.event(
         contracts.CASE_DECIDED, request_id=request_id, **case_fields(case),
         result=decision["result"], reason=decision.get("reason"), decided_on=decided_on,
-        accepted_on=case["accepted_on"], deadlines=deadlines, used_working_days=used_working_days,
+        accepted_on=case["accepted_on"], deadlines=deadlines, used_working_days=decision.get("used_working_days"),
         on_time=bool(promised) and decided_on <= promised, early=bool(promised) and decided_on < promised,
         decided_by=decision.get("decided_by"),
     )

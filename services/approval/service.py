@@ -13,12 +13,12 @@ from nameko.timer import timer
 from services.approval import certificates, workflow
 from services.approval.calendar import OfficialCalendar, parse_date, validate_year, year_view
 from services.approval.cases import (
+    advanced,
     case_view,
+    changed_fields,
     check_accepted,
-    deadlines_of,
     history_entry,
     new_case,
-    used_working_days,
 )
 from services.approval.clock import WorkingDayClock
 from services.approval.events import step_events
@@ -73,24 +73,16 @@ class ApprovalService:
 
     @rpc
     def transition(self, case_no, action, actor, params=None):
-        case = self.store.case(case_no)
+        case, actor = self.store.case(case_no), actor or {}
         clock, today, now = self._clock(), local_today(), utc_now()
-        step = workflow.apply(case, action, actor or {}, params or {}, today)
-        after = {**case, **step.changes, "status": step.status}
-        if step.previous_status in workflow.OPEN:
-            after["deadlines"] = deadlines_of(after, clock, today)
-        used = None
-        if step.decision:
-            used = used_working_days(after, clock, today)
-            after["decision"] = {**step.decision, "used_working_days": used}
+        step = workflow.apply(case, action, actor, params or {}, today)
+        after = advanced(case, step, clock, today)
         certificate, created = self._certificate(after, today, now) if action == "issue_certificate" else (None, False)
         if certificate:
             after["certificate_no"] = certificate["certificate_no"]
-        changed = {name: after[name] for name in ("status", "deadlines", "decision", "certificate_no", *step.changes)
-                   if name in after}
-        events = step_events(after, step, actor or {}, self.request_id, today,
-                             used_working_days=used, certificate=certificate)
-        update = {"$set": {**changed, "updated_at": now}, "$push": {"history": history_entry(step, actor or {}, now)}}
+        events = step_events(after, step, actor, self.request_id, today, certificate)
+        update = {"$set": {**changed_fields(after, step), "updated_at": now},
+                  "$push": {"history": history_entry(step, actor, now)}}
         try:
             self.store.update_case(case_no, case["version"], update, events)
         except Conflict:

@@ -61,15 +61,26 @@ def test_decision_events_say_whether_it_was_on_time_and_early():
     doc = cases.new_case(payload(), {"promised": "2026-03-09", "statutory": "2026-03-30", "estimated": False}, "now")
     doc["status"] = "in_review"
     step = workflow.apply(doc, "approve", CHIEF, {}, dt.date(2026, 3, 9))
-    events = step_events(doc, step, CHIEF, "req-1", dt.date(2026, 3, 9), used_working_days=5)
+    after = cases.advanced(doc, step, CLOCK, dt.date(2026, 3, 9))
+    assert after["decision"]["used_working_days"] == 5 and after["status"] == "approved"
+    events = step_events(after, step, CHIEF, "req-1", dt.date(2026, 3, 9))
     assert [e["event_type"] for e in events] == [contracts.CASE_STATUS_CHANGED, contracts.CASE_DECIDED]
     decided = events[1]
     assert decided["on_time"] is True and decided["early"] is False
     assert decided["decided_by"] == "chief" and decided["used_working_days"] == 5
     assert decided["request_id"] == "req-1"
     late = workflow.apply(doc, "approve", CHIEF, {}, dt.date(2026, 3, 10))
-    decided = step_events(doc, late, CHIEF, None, dt.date(2026, 3, 10), used_working_days=6)[1]
-    assert decided["on_time"] is False and decided["early"] is False
+    decided = step_events(cases.advanced(doc, late, CLOCK, dt.date(2026, 3, 10)), late, CHIEF, None,
+                          dt.date(2026, 3, 10))[1]
+    assert decided["on_time"] is False and decided["early"] is False and decided["used_working_days"] == 6
+
+
+def test_changed_fields_cover_the_step():
+    doc = cases.new_case(payload(), None, "now")
+    step = workflow.apply(doc, "pause_clock", CHIEF, {"comment": "检测"}, dt.date(2026, 3, 3))
+    after = cases.advanced(doc, step, CLOCK, dt.date(2026, 3, 3))
+    assert set(cases.changed_fields(after, step)) == {"status", "deadlines", "clock"}
+    assert after["deadlines"] == CLOCK.deadlines(dt.date(2026, 3, 2), 5, 20)
 
 
 def test_closing_steps_announce_case_closed():
