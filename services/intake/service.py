@@ -88,17 +88,17 @@ class IntakeService:
     @rpc
     def submit_application(self, application, actor, idempotency_key=None):
         at, today = _now()
+        key_id = f"{actor.get('username')}:{idempotency_key}" if idempotency_key else None
+        claim = self.store.find_key(key_id) if key_id else None
+        if claim and (claim["fingerprint"] != fingerprint(application) or claim.get("answer")):
+            return self._replay(claim, application)   # before validation: the item may have changed since
         code = application.get("item_code") if isinstance(application, dict) else None
         item = self.store.get_item(code) if isinstance(code, str) and code else None
         cleaned = validate_application(application, item, dt.date.fromisoformat(today))
-        key_id = f"{actor.get('username')}:{idempotency_key}" if idempotency_key else None
-        claim = self.store.find_key(key_id) if key_id else None
         if key_id and claim is None:
             claim = self.store.claim_key(key_id, fingerprint(application), self._case_no(item, at), at)
-        if claim and claim["fingerprint"] != fingerprint(application):
-            raise Conflict("该幂等键已用于另一份申请")
-        if claim and claim.get("answer"):
-            return claim["answer"]
+            if claim["fingerprint"] != fingerprint(application) or claim.get("answer"):
+                return self._replay(claim, application)
         case_no = claim["case_no"] if claim else self._case_no(item, at)
         view = self._receive(case_no, cleaned, item, actor, at, today)
         if key_id:
@@ -142,6 +142,12 @@ class IntakeService:
         return self._save(record, workflow.issue_one_time_notice(record, result, at, today, actor, "accept"))
 
     # --- helpers ----------------------------------------------------------
+    def _replay(self, claim, application):
+        """Same key, same body: the stored answer; same key, another body: 409."""
+        if claim["fingerprint"] != fingerprint(application):
+            raise Conflict("该幂等键已用于另一份申请")
+        return claim["answer"]
+
     def _record(self, case_no):
         record = self.store.get_application(case_no) if isinstance(case_no, str) else None
         if record is None:

@@ -12,6 +12,7 @@ from services.common import contracts
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.mongo import service_database
 from services.common.topology import event_queue
+from services.intake.records import fingerprint
 from services.intake.service import IntakeService
 
 for _error in (InvalidInput, NotFound, Conflict, Forbidden):
@@ -247,3 +248,22 @@ def test_unexpected_errors_are_remote_errors_not_crashes(intake):
     with pytest.raises((InvalidInput, RemoteError)):
         intake.submit_application("not a dict", CLERK)
     assert intake.ping() == "pong"
+
+
+def test_a_retry_after_a_crash_finishes_the_claimed_case(intake, db):
+    # A crash right after the key was bound to a case number: the retry creates that very case.
+    retried = body(channel="province")
+    db.idempotency.insert_one({"_id": "province:key-crash", "fingerprint": fingerprint(retried),
+                               "case_no": "411400-HEALTH-20261123-00042", "created_at": "x", "answer": None})
+    view = intake.submit_application(retried, PROVINCE, "key-crash")
+    assert view["case_no"] == "411400-HEALTH-20261123-00042" and view["status"] == "pre_review"
+    assert intake.submit_application(retried, PROVINCE, "key-crash") == view
+
+
+def test_a_replay_survives_an_item_edit(intake):
+    first = intake.submit_application(body(), CLERK, "key-edit")
+    admin = {"username": "hadmin", "role": "department_admin", "department": "health", "display_name": "管理员"}
+    item = intake.get_item("HEALTH-PUBLIC-PLACE-NEW")
+    fewer = [m for m in item["materials"] if m["code"] != "STAFF_HEALTH_CERTS"]
+    intake.update_item("HEALTH-PUBLIC-PLACE-NEW", {"materials": fewer}, admin)
+    assert intake.submit_application(body(), CLERK, "key-edit") == first
