@@ -7,13 +7,14 @@ is DEMO_PASSWORD; the API client's key is printed once, when it is created.
 import json
 import sys
 
+from pymongo import MongoClient
+
 from gateway.accounts import create_account, ensure_admin
 from gateway.rpc import RpcClient
 from gateway.settings import GatewaySettings
 from gateway.store import AccountStore
 from services.common import contracts
 from services.common.config import database_name, setting
-from services.common.mongo import get_client
 
 DEMO_PASSWORD = "Demo-2026!"
 
@@ -58,7 +59,7 @@ def count_items() -> int | None:
 
 def main() -> None:
     settings = GatewaySettings.from_env()
-    store = AccountStore(get_client()[database_name("gateway")])
+    store = AccountStore(MongoClient(setting("MONGO_URI"), tz_aware=True)[database_name("gateway")])
     store.ensure_indexes()
     ensure_admin(store, settings)
     created, api_key = seed_accounts(store, settings)

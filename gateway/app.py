@@ -35,15 +35,17 @@ def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.Ap
 
 
 def get_app() -> falcon.App:
+    from pymongo import MongoClient
+
     from gateway.rpc import RpcClient
     from gateway.store import AccountStore
     from services.common.config import database_name, setting
     from services.common.logs import configure_logging
-    from services.common.mongo import get_client
 
     configure_logging("gateway", setting("LOG_LEVEL"))
     settings = GatewaySettings.from_env()
     rpc = RpcClient(setting("AMQP_URI"), timeout=settings.rpc_timeout)
-    store = AccountStore(get_client()[database_name("gateway")])
+    # pymongo directly: services.common.mongo would import nameko (and eventlet) into a threaded process.
+    store = AccountStore(MongoClient(setting("MONGO_URI"), tz_aware=True)[database_name("gateway")])
     log.info("gateway app created")
     return create_app(rpc, store, settings)
