@@ -37,6 +37,8 @@ class Approval:
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
     GET_CERTIFICATE = "get_certificate"  # (certificate_no) -> public certificate view
     COMPUTE_DEADLINES = "compute_deadlines"  # (start_date iso, promised_days, statutory_days) -> deadlines
+    SET_CALENDAR_YEAR = "set_calendar_year"  # (year, holidays, workdays, actor) -> calendar year (centre_admin)
+    GET_CALENDAR_YEAR = "get_calendar_year"  # (year) -> {"year","source","estimated","holidays","workdays"}
 
 
 class Notification:
