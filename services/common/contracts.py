@@ -21,10 +21,11 @@ class Intake:
     SERVICE = "intake"
     PING = "ping"
     LIST_ITEMS = "list_items"            # (department=None, category=None) -> [item]
-    GET_ITEM = "get_item"                # (code) -> item
+    GET_ITEM = "get_item"                # (code, version=None) -> item
+    UPDATE_ITEM = "update_item"          # (code, changes, actor) -> item (new version)
     SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
-    GET_APPLICATION = "get_application"  # (case_no) -> case view (full applicant for owner checks)
+    GET_APPLICATION = "get_application"  # (case_no) -> case view (masked applicant; owner/submitted_by for checks)
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
     ACTIONS = ("accept", "refuse")       # actions intake owns (before acceptance)
 
