@@ -108,6 +108,18 @@ def test_every_config_setting_is_passed_through(services, name):
     assert not missing, f"{name} does not set {sorted(missing)}"
 
 
+def settings_read_by_services() -> set[str]:
+    """Every NAME in setting("NAME") / int_setting / float_setting under services/."""
+    pattern = re.compile(r"\b(?:int_|float_)?setting\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
+    return {name for path in (ROOT / "services").rglob("*.py") for name in pattern.findall(path.read_text())}
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_setting_a_service_reads_is_passed_through(services, name):
+    missing = settings_read_by_services() - set(services[name]["environment"])
+    assert not missing, f"{name} does not set {sorted(missing)}"
+
+
 def test_secrets_are_required_not_defaulted(services):
     gateway_env = services["gateway"]["environment"]
     for key in ("GATEWAY_ADMIN_PASSWORD", "GATEWAY_JWT_SECRET", "PII_KEY"):
