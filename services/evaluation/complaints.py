@@ -8,10 +8,12 @@ from services.common.errors import InvalidInput, field_error
 from services.common.masking import mask_text
 
 RECEIVED = "received"
-LIMITS = {"case_no": 50, "department": 50, "subject": 100, "text": 2000, "contact": 100}
+CHANNELS = ("hotline", "web", "window", "suggestion_box", "sms", "province")
+DEFAULT_CHANNEL = "web"
+LIMITS = {"case_no": 50, "department": 50, "subject": 200, "text": 5000, "contact": 100}
 REQUIRED = ("department", "subject", "text", "contact")
 LABELS = {"case_no": "办件编号", "department": "被投诉部门", "subject": "投诉事由", "text": "投诉内容",
-          "contact": "联系方式"}
+          "contact": "联系方式", "channel": "投诉渠道"}
 
 
 def validate(complaint) -> dict:
@@ -30,6 +32,10 @@ def validate(complaint) -> dict:
         elif len(value) > limit:
             errors.append(field_error(name, f"{LABELS[name]}不能超过 {limit} 字"))
         cleaned[name] = value or None
+    channel = complaint.get("channel") or DEFAULT_CHANNEL
+    if channel not in CHANNELS:
+        errors.append(field_error("channel", f"{LABELS['channel']}须为 {'、'.join(CHANNELS)} 之一"))
+    cleaned["channel"] = channel
     if errors:
         raise InvalidInput("投诉内容有误", errors)
     return cleaned
@@ -44,6 +50,8 @@ def view(doc: dict) -> dict:
         "subject": doc["subject"],
         "text": doc["text"],
         "contact": mask_text(doc["contact"]),
+        "channel": doc.get("channel", DEFAULT_CHANNEL),
         "created_at": doc["created_at"],
+        "submitted_by": doc.get("submitted_by"),
         "history": doc.get("history", []),
     }

@@ -49,18 +49,22 @@ GOOD = {"department": "health", "subject": "窗口推诿", "text": "多次往返
 
 
 def test_complaint_is_cleaned():
-    assert complaints.validate({**GOOD, "subject": " 窗口推诿 "}) == {**GOOD, "case_no": None}
+    assert complaints.validate({**GOOD, "subject": " 窗口推诿 "}) == {**GOOD, "case_no": None, "channel": "web"}
+    assert complaints.validate({**GOOD, "channel": "hotline"})["channel"] == "hotline"
 
 
 def test_complaint_names_every_bad_field():
     with pytest.raises(InvalidInput) as error:
-        complaints.validate({"case_no": 7, "subject": "x" * 101, "text": " "})
-    assert [e["field"] for e in error.value.errors] == ["case_no", "department", "subject", "text", "contact"]
+        complaints.validate({"case_no": 7, "subject": "x" * 201, "text": " ", "channel": "fax"})
+    assert [e["field"] for e in error.value.errors] == [
+        "case_no", "department", "subject", "text", "contact", "channel"]
     with pytest.raises(InvalidInput) as error:
         complaints.validate("text")
     assert error.value.errors[0]["field"] == "complaint"
 
 
 def test_complaint_view_masks_the_contact():
-    doc = {"_id": "c1", "status": "received", **GOOD, "case_no": None, "created_at": "t", "history": []}
-    assert complaints.view(doc)["contact"] == "138****5678"
+    doc = {"_id": "c1", "status": "received", **GOOD, "case_no": None, "created_at": "t", "history": [],
+           "submitted_by": "zhangsan"}
+    view = complaints.view(doc)
+    assert view["contact"] == "138****5678" and view["submitted_by"] == "zhangsan"

@@ -41,7 +41,7 @@ def test_level_must_be_an_integer_from_1_to_5(level):
 
 def test_every_bad_field_is_named_at_once():
     with pytest.raises(InvalidInput) as error:
-        ratings.validate(9, "x" * 501, "fax")
+        ratings.validate(9, "x" * 1001, "fax")
     assert fields_of(error) == ["level", "comment", "channel"]
 
 
@@ -74,6 +74,7 @@ def test_submitting_api_client_may_rate():
     client = {"username": "province", "role": "api_client"}
     ratings.check_may_rate(client, {**DECIDED, "owner": None, "submitted_by": "province"}, "C1")
     ratings.check_may_rate(client, {**DECIDED, "owner": None, "channel": "province"}, "C1")
+    ratings.check_may_rate(client, {**DECIDED, "owner": None, "channel": "online"}, "C1")
     with pytest.raises(Forbidden):
         ratings.check_may_rate(client, {**DECIDED, "submitted_by": "other-client"}, "C1")
     with pytest.raises(Forbidden):
