@@ -163,7 +163,7 @@ def test_the_whole_story(api, applicant):
 
     def metrics_show_the_case():
         metrics = supervisor.get("/v1/metrics?department=health").json()
-        return metrics.get("completed", 0) >= 1 and metrics.get("ratings", 0) >= 1 and metrics
+        return metrics.get("completed", 0) >= 1 and metrics["ratings"]["count"] >= 1 and metrics
 
     metrics = eventually(metrics_show_the_case)
     assert {"received", "accepted", "completed", "on_time_rate", "satisfaction_rate", "complaints"} <= set(metrics)
@@ -218,6 +218,15 @@ def test_idempotency_key(applicant):
     assert other.status_code == 409, other.text
 
 
+def test_request_id_is_echoed_and_logged(stack, applicant):
+    request_id = f"e2e-trace-{uuid.uuid4().hex[:12]}"
+    response = applicant.post("/v1/applications", headers={"X-Request-Id": request_id},
+                              json={"item_code": "NO-SUCH-ITEM"})
+    assert response.headers["X-Request-Id"] == request_id
+    gateway_log = stack.var / "logs" / "gateway.log"
+    eventually(lambda: request_id in gateway_log.read_text(errors="replace"))
+
+
 def test_api_client_submits_and_sees_its_case(api):
     admin = api.as_user("admin", ADMIN_PASSWORD)
     created = admin.post("/v1/accounts", json={
@@ -228,6 +237,20 @@ def test_api_client_submits_and_sees_its_case(api):
     assert submitted.status_code == 201, submitted.text
     assert submitted.json()["status"] == "pre_review"
     assert client.get(f"/v1/cases/{submitted.json()['case_no']}").status_code == 200
+
+
+def test_complaint_is_received_and_seen_by_supervision(api):
+    body = {"department": "health", "subject": "窗口排队时间长", "text": "上午排队超过一小时", "contact": "13912345678"}
+    created = api.post("/v1/complaints", json=body)
+    assert created.status_code == 201, created.text
+    assert set(created.json()) == {"id", "status"}
+    supervisor = api.as_user("supervisor1")
+    seen = supervisor.get(f"/v1/complaints/{created.json()['id']}")
+    assert seen.status_code == 200 and seen.json()["subject"] == body["subject"]
+    assert "13912345678" not in seen.text
+    invalid = api.post("/v1/complaints", json={"department": "health"})
+    assert invalid.status_code == 422
+    assert {e["field"] for e in invalid.json()["errors"]} == {"subject", "text", "contact"}
 
 
 def test_operations(api):
