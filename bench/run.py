@@ -14,6 +14,7 @@ import ipaddress
 import json
 import os
 import random
+import shutil
 import socket
 import sys
 import tempfile
@@ -144,6 +145,7 @@ def main(argv=None) -> None:
     print(f"==> {args.threads} threads, at most {args.requests} requests or {args.duration:.0f}s per operation",
           flush=True)
     baseline = measure_baseline(args, logs)
+    shutil.rmtree(logs, ignore_errors=True)  # kept only when the baseline failed, for its logs
     results = measure_platform(args, run_id)
     print()
     print(table(results, baseline))
