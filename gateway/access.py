@@ -10,7 +10,6 @@ from services.common.errors import Forbidden, NotFound
 ROLES = ("applicant", "clerk", "chief_rep", "reviewer", "department_admin", "supervisor", "centre_admin", "api_client")
 STAFF_ROLES = ("clerk", "chief_rep", "reviewer", "department_admin")
 OVERSIGHT_ROLES = ("supervisor", "centre_admin")
-DEPARTMENT_ROLES = STAFF_ROLES
 
 
 def current_actor(req) -> dict | None:
@@ -59,7 +58,7 @@ def metrics_department(actor: dict, requested: str | None) -> str | None:
     """Oversight sees any department (or all); staff only their own."""
     if actor["role"] in OVERSIGHT_ROLES:
         return requested
-    if actor["role"] in DEPARTMENT_ROLES and actor.get("department"):
+    if actor["role"] in STAFF_ROLES and actor.get("department"):
         if requested and requested != actor["department"]:
             raise Forbidden("只能查看本部门的统计指标")
         return actor["department"]

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from gateway.errors import RateLimited
+from gateway.errors import RateLimited, Unauthorized
 from services.common.logs import set_request_id
 
 log = logging.getLogger("gateway.access")
@@ -53,7 +53,7 @@ class Credentials:
             return
         try:
             req.context.actor = self.authenticator.actor(req.get_header("Authorization"))
-        except Exception as exc:  # kept until a resource asks: public routes ignore bad credentials
+        except Unauthorized as exc:  # kept until a resource asks: public routes ignore bad credentials
             req.context.auth_error = exc
 
 

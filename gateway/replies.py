@@ -93,7 +93,8 @@ class ReplyListener:
             try:
                 connection.drain_events(timeout=1)
             except TimeoutError:
-                connection.heartbeat_check()
+                pass
+            connection.heartbeat_check()  # rate-limited by py-amqp; also needed while replies keep coming
 
     def _on_reply(self, body, message) -> None:
         correlation_id = message.properties.get("correlation_id")

@@ -2,7 +2,7 @@
 import os
 from dataclasses import dataclass
 
-from services.common.config import float_setting, setting
+from services.common.config import float_setting
 
 DEV_JWT_SECRET = "dev-only-gateway-jwt-secret-change-me"
 
@@ -28,5 +28,5 @@ class GatewaySettings:
             token_ttl_seconds=int(os.environ.get("GATEWAY_TOKEN_TTL", 8 * 3600)),
             admin_password=os.environ.get("GATEWAY_ADMIN_PASSWORD", "admin-dev-2026"),
             rate_limit_per_minute=int(os.environ.get("GATEWAY_RATE_LIMIT", 1200)),
-            rpc_timeout=float_setting("RPC_TIMEOUT") if setting("RPC_TIMEOUT") else 10.0,
+            rpc_timeout=float_setting("RPC_TIMEOUT"),
         )

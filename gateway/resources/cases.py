@@ -2,12 +2,10 @@
 import falcon
 
 from gateway import schemas
-from gateway.access import ensure_staff_of, ensure_visible, require
+from gateway.access import STAFF_ROLES, ensure_staff_of, ensure_visible, require
 from gateway.resources.base import Resource
 from gateway.validation import read_json, validate
 from services.common.contracts import Approval, Evaluation, Intake
-
-STAFF = ("clerk", "chief_rep", "reviewer", "department_admin")
 
 
 class CaseResource(Resource):
@@ -20,7 +18,7 @@ class CaseResource(Resource):
 
 class SupplementsResource(Resource):
     def on_post(self, req, resp, case_no):
-        actor = require(req, "applicant", "api_client", *STAFF)
+        actor = require(req, "applicant", "api_client", *STAFF_ROLES)
         body = validate(read_json(req), schemas.SUPPLEMENT)
         ensure_visible(actor, self.load_case(req, case_no), case_no)
         resp.media = self.call(req, Intake.SERVICE, Intake.SUPPLEMENT, case_no, body["materials"], actor)
@@ -28,7 +26,7 @@ class SupplementsResource(Resource):
 
 class TransitionsResource(Resource):
     def on_post(self, req, resp, case_no):
-        actor = require(req, *STAFF, "centre_admin")
+        actor = require(req, *STAFF_ROLES, "centre_admin")
         body = validate(read_json(req), schemas.TRANSITION)
         case = self.load_case(req, case_no)
         ensure_visible(actor, case, case_no)
