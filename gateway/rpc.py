@@ -21,6 +21,8 @@ from kombu import Connection, Producer
 from gateway.replies import RPC_EXCHANGE, ReplyListener
 from services.common.errors import ERROR_TYPES, Unavailable
 
+READY_WAIT = 3.0  # seconds a call waits for the reply queue to (re)connect
+
 
 class RemoteFailure(Exception):
     """A service failed in an unexpected way (a bug, not a domain error)."""
@@ -54,7 +56,7 @@ class RpcClient:
              timeout: float | None = None, **kwargs):
         timeout = self.timeout if timeout is None else timeout
         replies = self._listener()
-        if not replies.wait_ready(timeout):
+        if not replies.wait_ready(min(timeout, READY_WAIT)):  # broker down: fail fast, not after the full timeout
             raise Unavailable("消息服务不可用，请稍后重试")
         correlation_id = uuid.uuid4().hex
         future = replies.expect(correlation_id)
