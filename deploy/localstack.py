@@ -21,12 +21,18 @@ SERVICES = ("intake", "approval", "notification", "evaluation")
 DEV_ADMIN_PASSWORD = "admin-dev-2026"
 
 
+class ProcessDied(RuntimeError):
+    """A process we are waiting for has exited: waiting longer will not help."""
+
+
 def wait_for(check, what: str, timeout: float = 60.0, interval: float = 0.25) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if check():
                 return
+        except ProcessDied:
+            raise
         except Exception:
             pass
         time.sleep(interval)
@@ -92,7 +98,7 @@ class RabbitNode:
 
     def ready(self) -> bool:
         if self.process and self.process.poll() is not None:
-            raise RuntimeError(f"RabbitMQ exited; see {self.base / 'server.out'}")
+            raise ProcessDied(f"RabbitMQ exited; see {self.base / 'server.out'}")
         request = urllib.request.Request(f"http://127.0.0.1:{self.management_port}/api/overview")
         request.add_header("Authorization", "Basic Z3Vlc3Q6Z3Vlc3Q=")  # guest:guest
         with urllib.request.urlopen(request, timeout=2) as response:
@@ -209,7 +215,7 @@ class Stack:
 
     def gateway_ready(self) -> bool:
         if not self.gateway.alive():
-            raise RuntimeError(f"gateway exited; see {self.gateway.log_path}")
+            raise ProcessDied(f"gateway exited; see {self.gateway.log_path}")
         with urllib.request.urlopen(f"{self.gateway_url}/readyz", timeout=5) as response:
             return response.status == 200
 
@@ -246,7 +252,7 @@ def main() -> None:
         management_port=int(os.environ.get("LOCAL_MANAGEMENT_PORT", 15682)),
         mongo_port=int(os.environ.get("LOCAL_MONGO_PORT", 27027)),
         gateway_port=int(os.environ.get("GATEWAY_PORT", 8080)),
-        node_name="window-local",
+        node_name=f"window-local-{os.environ.get('LOCAL_AMQP_PORT', 5682)}",
         mongo_uri=os.environ.get("MONGO_URI"),
     )
     stopping = False

@@ -59,7 +59,6 @@ def new_case(payload: dict, deadlines: dict, now: str) -> dict:
         "_id": payload["case_no"],
         "version": 1,
         **{name: payload.get(name) for name in contracts.CASE_FIELDS},
-        "submitted_by": payload.get("submitted_by"),
         "applicant": masked(payload.get("applicant") or {}),
         "first_contact": payload.get("first_contact"),
         "notice": payload.get("notice"),
@@ -125,7 +124,6 @@ def case_view(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
     view = {
         **{name: case.get(name) for name in contracts.CASE_FIELDS},
         "status": case["status"],
-        "submitted_by": case.get("submitted_by"),
         "applicant": case.get("applicant") or {},
         "missing": case.get("missing") or [],
         "deadlines": case.get("deadlines"),

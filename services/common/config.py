@@ -25,6 +25,9 @@ DEFAULTS = {
     "SMTP_SENDER": "noreply@zwfw.example.gov.cn",
     # Webhook / SMS delivery retries with back-off.
     "DELIVERY_MAX_ATTEMPTS": "8",
+    "DELIVERY_SWEEP_SECONDS": "10",
+    # 好差评: a bad rating is rectified within this many working days (localities use 5 to 15).
+    "RECTIFY_WORKING_DAYS": "15",
 }
 
 

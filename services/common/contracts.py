@@ -45,8 +45,8 @@ class Approval:
 class Notification:
     SERVICE = "notification"
     PING = "ping"
-    LIST_INBOX = "list_inbox"            # (recipient, limit=50) -> [message]
-    MARK_READ = "mark_read"              # (recipient, message_id) -> message
+    LIST_INBOX = "list_inbox"            # (recipients: list[str], limit=50) -> [message]
+    MARK_READ = "mark_read"              # (recipients: list[str], message_id) -> message
 
 
 class Evaluation:
@@ -64,7 +64,7 @@ SERVICES = (Intake.SERVICE, Approval.SERVICE, Notification.SERVICE, Evaluation.S
 # Fields every event carries, added by `event()`.
 ENVELOPE = ("event_id", "occurred_at", "request_id")
 # Fields every case event carries.
-CASE_FIELDS = ("case_no", "item_code", "item_name", "department", "owner", "channel")
+CASE_FIELDS = ("case_no", "item_code", "item_name", "department", "owner", "submitted_by", "channel")
 
 APPLICATION_RECEIVED = "application_received"
 ONE_TIME_NOTICE_ISSUED = "one_time_notice_issued"  # 一次性告知

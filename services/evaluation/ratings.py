@@ -54,21 +54,14 @@ def check_actor(actor) -> None:
 
 
 def check_may_rate(actor: dict, facts: dict | None, case_no: str) -> None:
-    """Only the case's owner, or the api_client that submitted it, may rate a decided case.
-
-    Events do not carry `submitted_by` yet; until they do, an api_client may rate
-    any case that did not come in at the window (the gateway has already checked
-    that the client can see the case).
-    """
+    """Only the case's owner, or the api_client that submitted it, may rate a decided case."""
     check_actor(actor)
     if facts is None:
         raise NotFound(f"办件 {case_no} 不存在")
     username, role = actor["username"], actor.get("role")
     submitted_by = facts.get("submitted_by")
     is_owner = facts.get("owner") is not None and username == facts.get("owner")
-    is_client = role == "api_client" and (
-        username == submitted_by or (submitted_by is None and facts.get("channel") not in (None, "window"))
-    )
+    is_client = role == "api_client" and submitted_by is not None and username == submitted_by
     if not (is_owner or is_client):
         raise Forbidden("只有办件申请人或提交该办件的接入系统可以评价")
     if not facts.get("decided_on"):

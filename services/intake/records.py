@@ -2,11 +2,11 @@
 import hashlib
 import json
 
+from services.common.contracts import CASE_FIELDS
 from services.intake.privacy import applicant_view
 
 STAFF_ROLES = ("clerk", "chief_rep", "reviewer")          # 首问负责制: who counts as first contact
 DECIDING_ROLES = STAFF_ROLES + ("department_admin",)      # who may accept or refuse
-CASE_FIELDS = ("case_no", "item_code", "item_name", "department", "owner", "channel")
 VIEW_EXTRAS = ("item_version", "received_at", "accepted_at", "accepted_on", "certificate_no")
 
 
@@ -56,7 +56,7 @@ def case_fields(record: dict) -> dict:
 def case_view(record: dict) -> dict:
     """The case view shared with approval.get_case (see the design brief)."""
     view = {
-        **case_fields(record), "status": record["status"], "submitted_by": record["submitted_by"],
+        **case_fields(record), "status": record["status"],
         "applicant": applicant_view(record["applicant"]), "missing": record["missing"],
         "pledges": record.get("pledges", []), "deadlines": record["deadlines"],
         "clock": {"paused": record["status"] != "accepted", "used_working_days": 0},

@@ -27,7 +27,7 @@ def accepted_event(case_no=None, accepted_on=None, **item):
     return contracts.event(
         contracts.APPLICATION_ACCEPTED, request_id="req-test",
         case_no=case_no or f"411400-HEALTH-{uuid.uuid4().hex[:8]}", item_code="HEALTH-PUBLIC-PLACE-NEW",
-        item_name="公共场所卫生许可（新办）", department="health", owner="applicant1", channel="window",
+        item_name="公共场所卫生许可（新办）", department="health", owner="applicant1", submitted_by="applicant1", channel="window",
         received_at="2026-11-02T01:00:00+00:00", accepted_at="2026-11-02T01:00:00+00:00",
         accepted_on=(accepted_on or local_today()).isoformat(), item=snapshot, deadlines=None,
         applicant={"type": "enterprise", "name": "南湖宾馆有限公司", "credit_code": "91411400MA44XXXX1X",

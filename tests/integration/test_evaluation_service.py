@@ -13,7 +13,7 @@ from services.common.topology import event_queue
 from services.evaluation.service import EvaluationService
 
 CASE = {"case_no": "411400-HEALTH-20250303-0001", "item_code": "HEALTH-PUBLIC-PLACE-NEW",
-        "item_name": "公共场所卫生许可（新办）", "department": "health", "owner": "zhangsan", "channel": "window"}
+        "item_name": "公共场所卫生许可（新办）", "department": "health", "owner": "zhangsan", "submitted_by": "zhangsan", "channel": "window"}
 OWNER = {"username": "zhangsan", "role": "applicant", "department": None, "display_name": "张三"}
 
 

@@ -27,7 +27,7 @@ def accepted_event(owner="zhangsan", email_address=None):
     return contracts.event(
         contracts.APPLICATION_ACCEPTED, request_id="req-1",
         case_no=CASE_NO, item_code="HEALTH-PUBLIC-PLACE-NEW", item_name="公共场所卫生许可（新办）",
-        department="health", owner=owner, channel="window", received_at="2025-03-03T09:00:00+08:00",
+        department="health", owner=owner, submitted_by=owner, channel="window", received_at="2025-03-03T09:00:00+08:00",
         accepted_at="2025-03-03T09:05:00+08:00", accepted_on="2025-03-03", item={},
         deadlines={"promised": "2025-03-24", "statutory": "2025-03-31"}, applicant=applicant,
         first_contact=None, history=[], notice={},
