@@ -3,7 +3,10 @@
 Nameko sends a remote exception as its class name and args; the gateway maps
 the class name to an HTTP status in one table (gateway/errors.py). Args are
 kept JSON-friendly: (detail,) or (detail, [{"field", "message"}, ...]).
+They are registered with nameko, so a service calling another over RPC
+catches these classes, not a generic RemoteError.
 """
+from nameko.exceptions import deserialize_to_instance
 
 
 class DomainError(Exception):
@@ -40,3 +43,7 @@ ERROR_TYPES = {cls.__name__: cls for cls in (InvalidInput, NotFound, Conflict, F
 
 def field_error(field: str, message: str) -> dict:
     return {"field": field, "message": message}
+
+
+for _error_type in ERROR_TYPES.values():
+    deserialize_to_instance(_error_type)

@@ -190,8 +190,11 @@ def test_malformed_json_unauthenticated_forbidden_unknown(api, applicant):
     assert unknown.status_code == 404 and unknown.json()["title"]
 
 
-def submit_complete(user: Api, key: str | None = None, name: str = "王小明", channel: str = "window"):
+def submit_complete(user: Api, key: str | None = None, name: str = "王小明", channel: str = "window",
+                    request_id: str | None = None):
     headers = {"Idempotency-Key": key} if key else {}
+    if request_id:
+        headers["X-Request-Id"] = request_id
     return user.post("/v1/applications", headers=headers, json={
         "item_code": ITEM, "channel": channel, "applicant": person(name=name),
         "materials": [{"code": code} for code in required_materials(user)]})
@@ -218,13 +221,15 @@ def test_idempotency_key(applicant):
     assert other.status_code == 409, other.text
 
 
-def test_request_id_is_echoed_and_logged(stack, applicant):
+def test_request_id_follows_the_case_into_every_service_log(stack, applicant):
     request_id = f"e2e-trace-{uuid.uuid4().hex[:12]}"
-    response = applicant.post("/v1/applications", headers={"X-Request-Id": request_id},
-                              json={"item_code": "NO-SUCH-ITEM"})
+    response = submit_complete(applicant, request_id=request_id)
+    assert response.status_code == 201, response.text
     assert response.headers["X-Request-Id"] == request_id
-    gateway_log = stack.var / "logs" / "gateway.log"
-    eventually(lambda: request_id in gateway_log.read_text(errors="replace"))
+    logs = stack.var / "logs"
+    for name in ("gateway", "intake-0", "approval-0", "notification-0", "evaluation-0"):
+        log_file = logs / f"{name}.log"
+        assert eventually(lambda f=log_file: request_id in f.read_text(errors="replace")), name
 
 
 def test_api_client_submits_and_sees_its_case(api):

@@ -4,7 +4,7 @@ import time
 
 import pytest
 from kombu import Connection
-from nameko.exceptions import RemoteError, deserialize_to_instance
+from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
@@ -14,9 +14,6 @@ from services.common.mongo import service_database
 from services.common.topology import event_queue
 from services.intake.records import fingerprint
 from services.intake.service import IntakeService
-
-for _error in (InvalidInput, NotFound, Conflict, Forbidden):
-    deserialize_to_instance(_error)  # remote errors arrive as our own classes
 
 CLERK = {"username": "clerk1", "role": "clerk", "department": "health", "display_name": "李娜"}
 APPLICANT = {"username": "wangjg", "role": "applicant", "department": None, "display_name": "王建国"}

@@ -1,17 +1,13 @@
 """Gateway unit fixtures: the app over a FakeRpc and a real account store on the session SecantusDB."""
 import falcon.testing
 import pytest
-from gateway_fakes import FakeRpc
+from gateway_fakes import PASSWORD, SETTINGS, FakeRpc
 
 from gateway import accounts
 from gateway.app import create_app
-from gateway.settings import GatewaySettings
 from gateway.store import AccountStore
 from services.common.config import database_name
 from services.common.mongo import get_client
-
-SETTINGS = GatewaySettings(admin_password="admin-unit-pw", rate_limit_per_minute=0)
-PASSWORD = "Unit-Test-2026!"
 
 
 @pytest.fixture

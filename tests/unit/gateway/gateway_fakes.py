@@ -1,5 +1,9 @@
 """A hand-written stand-in for gateway.rpc.RpcClient: answers from handlers registered per service method."""
+from gateway.settings import GatewaySettings
 from services.common.errors import Unavailable
+
+SETTINGS = GatewaySettings(admin_password="admin-unit-pw", rate_limit_per_minute=0)
+PASSWORD = "Unit-Test-2026!"
 
 
 class FakeRpc:

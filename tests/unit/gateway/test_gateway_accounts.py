@@ -1,5 +1,5 @@
 """Accounts and credentials: the first admin, login, account creation rules, self-registration, API keys."""
-from conftest import PASSWORD
+from gateway_fakes import PASSWORD
 
 
 def test_first_start_creates_admin_once(client, store):

@@ -105,7 +105,7 @@ def test_prometheus_metrics_count_requests_by_route(client):
 
 
 def test_rate_limit_is_429(rpc, store):
-    from conftest import SETTINGS
+    from gateway_fakes import SETTINGS
 
     client = falcon.testing.TestClient(create_app(rpc, store, SETTINGS.__class__(rate_limit_per_minute=2)))
     statuses = [client.simulate_get("/v1/me").status_code for _ in range(3)]
