@@ -11,8 +11,8 @@ PHONE = "13812345678"
 def sample(event_type, **overrides):
     base = {
         "case_no": "411400-HEALTH-20250301-0007", "item_code": "HEALTH-PUBLIC-PLACE-NEW",
-        "item_name": "公共场所卫生许可（新办）", "department": "health", "owner": "zhangsan", "submitted_by": "zhangsan",
-        "channel": "window",
+        "item_name": "公共场所卫生许可（新办）", "department": "health", "owner": "zhangsan",
+        "submitted_by": "zhangsan", "channel": "window",
         "received_at": "2025-03-01T09:00:00+08:00", "status": "accepted", "accepted_at": "2025-03-03T09:00:00+08:00",
         "accepted_on": "2025-03-03", "item": {}, "deadlines": {"promised": "2025-03-24", "statutory": "2025-03-31"},
         "applicant": {"name": "张三", "id_number": ID_NUMBER, "phone": PHONE}, "first_contact": None,
