@@ -8,7 +8,6 @@ import logging
 from zoneinfo import ZoneInfo
 
 from nameko.rpc import rpc
-from nameko.timer import timer
 
 from services.approval import certificates, workflow
 from services.approval.calendar import OfficialCalendar, parse_date, validate_year, year_view
@@ -26,6 +25,7 @@ from services.approval.store import CASES, ApprovalStore
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
+from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
@@ -43,19 +43,13 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-class ApprovalService:
+class ApprovalService(OutboxSweeper):
     name = contracts.Approval.SERVICE
     request_id = RequestId()
     store = Storage(ApprovalStore)
     outbox = Outbox(CASES)
 
-    @rpc
-    def ping(self):
-        return "pong"
 
-    @timer(interval=float(setting("OUTBOX_SWEEP_SECONDS")))
-    def sweep_outbox(self):
-        self.outbox.sweep()
 
     # --- cases --------------------------------------------------------------------
     @rpc

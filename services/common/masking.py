@@ -7,25 +7,25 @@ import re
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{3})(\d{11})(\d{3}[\dXx])(?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-CREDIT_CODE_IN_TEXT = None  # credit codes identify enterprises, not persons: not masked
+# Credit codes identify enterprises, not persons: they are not masked.
+
+
+def _keep_first_three_last_four(value: str | None) -> str | None:
+    if not value:
+        return value
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
 def mask_id_number(value: str | None) -> str | None:
     """First 3 and last 4 characters kept: 110***********1234."""
-    if not value:
-        return value
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return _keep_first_three_last_four(value)
 
 
 def mask_phone(value: str | None) -> str | None:
     """First 3 and last 4 digits kept: 138****5678."""
-    if not value:
-        return value
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return _keep_first_three_last_four(value)
 
 
 def mask_name(value: str | None) -> str | None:

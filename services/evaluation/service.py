@@ -5,11 +5,10 @@ import re
 import uuid
 
 from nameko.rpc import rpc
-from nameko.timer import timer
 
 from services.common import contracts
-from services.common.config import setting
 from services.common.context import RequestId
+from services.common.entrypoints import OutboxSweeper
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.masking import mask_text
@@ -53,16 +52,13 @@ def _rating_view(doc: dict) -> dict:
     return view
 
 
-class EvaluationService:
+class EvaluationService(OutboxSweeper):
     name = contracts.Evaluation.SERVICE
     request_id = RequestId()
     store = Storage(EvaluationStore)
     outbox = Outbox("ratings", "complaints")
     rectify_working_days = RectifyWorkingDays()
 
-    @rpc
-    def ping(self):
-        return "pong"
 
     # --- case facts from events ------------------------------------------------
     @handle(contracts.APPLICATION_RECEIVED)
@@ -153,6 +149,3 @@ class EvaluationService:
     def get_complaint(self, complaint_id):
         return complaints.view(self.store.complaint(complaint_id))
 
-    @timer(interval=float(setting("OUTBOX_SWEEP_SECONDS")))
-    def sweep_outbox(self):
-        self.outbox.sweep()

@@ -4,11 +4,11 @@ import logging
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
-from nameko.timer import timer
 
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
+from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.mongo import Storage, service_database
 from services.common.outbox import Outbox
@@ -43,7 +43,7 @@ def _now() -> tuple[str, str]:
     return moment.isoformat(), local_date(moment).isoformat()
 
 
-class IntakeService:
+class IntakeService(OutboxSweeper):
     name = contracts.Intake.SERVICE
 
     request_id = RequestId()
@@ -52,13 +52,7 @@ class IntakeService:
     catalogue_seed = CatalogueSeed()
     approval = TimeoutRpcProxy(contracts.Approval.SERVICE, timeout=5)
 
-    @rpc
-    def ping(self):
-        return "pong"
 
-    @timer(interval=float(setting("OUTBOX_SWEEP_SECONDS")))
-    def sweep_outbox(self):
-        self.outbox.sweep()
 
     # --- catalogue --------------------------------------------------------
     @rpc

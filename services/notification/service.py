@@ -6,6 +6,7 @@ from nameko.timer import timer
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
+from services.common.entrypoints import Pingable
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
@@ -25,15 +26,12 @@ def _recipients(value) -> list[str]:
     return recipients
 
 
-class NotificationService:
+class NotificationService(Pingable):
     name = contracts.Notification.SERVICE
     request_id = RequestId()
     store = Storage(NotificationStore)
     delivery = DeliverySettings()
 
-    @rpc
-    def ping(self):
-        return "pong"
 
     @rpc
     def list_inbox(self, recipients, limit=50):
