@@ -140,10 +140,15 @@ class ManagedProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def terminate(self) -> None:
+        """Ask the process to stop (SIGTERM) without waiting."""
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGTERM)
+
     def stop(self, timeout: float = 20) -> None:
         if not self.alive():
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        self.terminate()
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -178,6 +183,16 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
+    def check_ports_free(self) -> None:
+        """Refuse to start over another running instance (or anything else on our ports)."""
+        ports = {"RabbitMQ": self.rabbit.amqp_port, "RabbitMQ management": self.rabbit.management_port,
+                 "gateway": self.gateway_port}
+        if not self.external_mongo:
+            ports["SecantusDB"] = self.mongo_port
+        busy = [f"{name} {port}" for name, port in ports.items() if port_open(port)]
+        if busy:
+            raise SystemExit(f"ports already in use ({', '.join(busy)}): is the platform already running?")
+
     def start_infrastructure(self) -> None:
         if not self.external_mongo:
             storage = self.var / "mongo"
@@ -191,7 +206,16 @@ class Stack:
             self.mongo.start()
         self.rabbit.start()
         if self.mongo:
-            wait_for(lambda: port_open(self.mongo_port), f"SecantusDB on port {self.mongo_port}")
+            wait_for(self.mongo_ready, f"SecantusDB on port {self.mongo_port}")
+
+    def mongo_ready(self) -> bool:
+        if not self.mongo.alive():
+            raise ProcessDied(f"SecantusDB exited; see {self.mongo.log_path}")
+        return port_open(self.mongo_port)
+
+    def children(self) -> list[ManagedProcess]:
+        """The processes the run command watches and restarts."""
+        return [p for p in (self.mongo, *self.services.values(), self.gateway) if p is not None]
 
     def service_process(self, name: str, index: int = 0) -> ManagedProcess:
         return ManagedProcess(
@@ -232,11 +256,16 @@ class Stack:
         self.start_services()
         self.start_gateway()
 
-    def stop(self) -> None:
-        if self.gateway:
-            self.gateway.stop()
-        for process in self.services.values():
+    def stop_services(self) -> None:
+        """Stop the gateway and every service together: they finish their work in parallel."""
+        processes = [p for p in (self.gateway, *self.services.values()) if p is not None]
+        for process in processes:
+            process.terminate()
+        for process in processes:
             process.stop()
+
+    def stop(self) -> None:
+        self.stop_services()
         self.rabbit.stop()
         if self.mongo:
             self.mongo.stop()
@@ -264,6 +293,7 @@ def main() -> None:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    stack.check_ports_free()
     try:
         print("==> starting RabbitMQ and the database", flush=True)
         stack.start_infrastructure()
@@ -289,9 +319,9 @@ Press Ctrl-C to stop.""",
         )
         while True:
             time.sleep(1)
-            for name, process in stack.services.items():
+            for process in stack.children():
                 if not process.alive():
-                    print(f"service {name} exited; restarting (log: {process.log_path})", flush=True)
+                    print(f"{process.name} exited; restarting (log: {process.log_path})", flush=True)
                     process.start()
     except KeyboardInterrupt:
         print("\n==> stopping", flush=True)

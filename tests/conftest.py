@@ -83,7 +83,4 @@ def stack(broker, mongo_uri, test_var):
     platform.start_gateway()
     platform.seed()
     yield platform
-    if platform.gateway:
-        platform.gateway.stop()
-    for process in platform.services.values():
-        process.stop()
+    platform.stop_services()
