@@ -293,6 +293,7 @@ def main() -> None:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started from a script that ignores SIGINT
     stack.check_ports_free()
     try:
         print("==> starting RabbitMQ and the database", flush=True)
