@@ -64,3 +64,12 @@ def test_sweep_leaves_fresh_events_to_their_own_flush(service_config):
     relay, database = make_relay(service_config)
     database.cases.insert_one(new_document_with_events({"_id": uuid.uuid4().hex}, [closed_event("C-3")]))
     assert relay.sweep(min_age_seconds=60) == 0
+
+
+def test_published_events_are_persistent(service_config):
+    relay, database = make_relay(service_config)
+    database.cases.insert_one(new_document_with_events({"_id": "C-4"}, [closed_event("C-4")]))
+    relay.flush("cases", "C-4")
+    with Connection(service_config["AMQP_URI"]) as connection:
+        message = event_queue("evaluation", contracts.CASE_CLOSED).bind(connection.default_channel).get(no_ack=True)
+    assert message.properties["delivery_mode"] == 2
