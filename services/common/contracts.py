@@ -25,6 +25,7 @@ class Intake:
     UPDATE_ITEM = "update_item"          # (code, changes, actor) -> item (new version)
     SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
+    GET_CONTACT = "get_contact"          # (case_no) -> {"phone","email"} in full: for notification's sends only
     GET_APPLICATION = "get_application"  # (case_no) -> case view (masked applicant; owner/submitted_by for checks)
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
     ACTIONS = ("accept", "refuse")       # actions intake owns (before acceptance)

@@ -104,6 +104,13 @@ class IntakeService(OutboxSweeper):
         return case_view(self._record(case_no))
 
     @rpc
+    def get_contact(self, case_no):
+        """The applicant's full phone and email, for notification's SMS and email; never shown to anyone."""
+        applicant = self._record(case_no)["applicant"]
+        log.info("applicant contact of %s read for delivery", case_no)
+        return {"phone": applicant.get("phone"), "email": applicant.get("email")}
+
+    @rpc
     def supplement(self, case_no, materials, actor):
         at, today = _now()
         record = self._record(case_no)

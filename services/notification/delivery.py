@@ -41,8 +41,11 @@ def new_delivery(channel: str, now: dt.datetime) -> dict:
 class Courier:
     """Sends stored messages over their channels and records the outcome in the store."""
 
-    def __init__(self, store, channels: dict, max_attempts: int, clock=utcnow):
+    def __init__(self, store, channels: dict, max_attempts: int, clock=utcnow, resolve=None):
+        """`resolve(message)` finds the address of a message stored without one (an applicant's phone,
+        kept by intake and never stored here); a failed look-up is a failed attempt, retried."""
         self.store, self.channels, self.max_attempts, self.clock = store, channels, max_attempts, clock
+        self.resolve = resolve
 
     def deliver(self, message: dict) -> str | None:
         """Try one message once; returns the new status, or None if another worker holds it."""
@@ -58,7 +61,12 @@ class Courier:
         try:
             if channel is None:
                 raise RuntimeError(f"channel {message['channel']} is not configured")
-            channel.send(message.get("address"), message["title"], message["body"])
+            address = message.get("address")
+            if address is None and message["channel"] != "inbox" and self.resolve is not None:
+                address = self.resolve(message)
+                if not address:
+                    raise RuntimeError("no address on record for this applicant")
+            channel.send(address, message["title"], message["body"])
         except Exception as exc:  # any channel error is a failed attempt, to be retried
             retry_at = lease if attempt < self.max_attempts else None
             self.store.mark_failed(message["_id"], f"{type(exc).__name__}: {exc}"[:500], retry_at)

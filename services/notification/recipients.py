@@ -3,7 +3,8 @@
 Recipients are names, not addresses: the applicant's inbox is their username
 (`owner`), supervisors share "role:supervisor", a department's staff share
 "dept:<department>:staff". SMS and email need an address, which only the
-applicant has (their contact, learnt from the application_accepted event).
+applicant has. The phone is never in an event (masked there): an SMS is
+planned without an address and the courier asks intake for it when sending.
 """
 import re
 from dataclasses import dataclass
@@ -60,8 +61,8 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
     if event_type in APPLICANT_EVENTS:
         recipient = applicant_recipient(event)
         deliveries = [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
-        if contact.get("phone") and SMS in channels:
-            deliveries.append(Delivery(recipient, APPLICANT, SMS, contact["phone"]))
+        if SMS in channels:  # address None: resolved from intake at send time
+            deliveries.append(Delivery(recipient, APPLICANT, SMS, contact.get("phone")))
         if contact.get("email") and EMAIL in channels:
             deliveries.append(Delivery(recipient, APPLICANT, EMAIL, contact["email"]))
         return deliveries

@@ -10,6 +10,7 @@ from services.common.entrypoints import Pingable
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
+from services.common.rpc import TimeoutRpcProxy
 from services.notification.delivery import Courier, new_delivery, utcnow
 from services.notification.dependencies import DeliverySettings
 from services.notification.recipients import contact_from, plan
@@ -31,6 +32,7 @@ class NotificationService(Pingable):
     request_id = RequestId()
     store = Storage(NotificationStore)
     delivery = DeliverySettings()
+    intake = TimeoutRpcProxy(contracts.Intake.SERVICE, timeout=5)
 
 
     @rpc
@@ -74,7 +76,12 @@ class NotificationService(Pingable):
         self._courier().retry_due()
 
     def _courier(self) -> Courier:
-        return Courier(self.store, self.delivery.channels, self.delivery.max_attempts)
+        return Courier(self.store, self.delivery.channels, self.delivery.max_attempts, resolve=self._address)
+
+    def _address(self, message: dict) -> str | None:
+        """An applicant's phone or email, asked of intake at each send and never stored here."""
+        contact = self.intake.get_contact(message["case_no"])
+        return contact.get("phone" if message["channel"] == "sms" else "email")
 
     def _notify(self, event: dict) -> None:
         case_no = event.get("case_no")

@@ -264,3 +264,11 @@ def test_a_replay_survives_an_item_edit(intake):
     fewer = [m for m in item["materials"] if m["code"] != "STAFF_HEALTH_CERTS"]
     intake.update_item("HEALTH-PUBLIC-PLACE-NEW", {"materials": fewer}, admin)
     assert intake.submit_application(body(), CLERK, "key-edit") == first
+
+
+def test_contact_in_full_only_through_get_contact(intake, service_config):
+    view = intake.submit_application(body(), CLERK)
+    assert view["applicant"]["phone"] == "138****5678"
+    assert intake.get_contact(view["case_no"]) == {"phone": "13812345678", "email": None}
+    with pytest.raises(NotFound):
+        intake.get_contact("NO-SUCH-CASE")

@@ -5,6 +5,7 @@ import email.policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
@@ -70,14 +71,16 @@ def test_the_same_event_twice_sends_once(notification, service_config):
     publish(service_config, container, event)
     with ServiceRpcProxy("notification", service_config) as rpc:
         assert len(rpc.list_inbox(["zhangsan"])) == 1
-    stored = service_database("notification", service_config).messages.count_documents({"event_id": event["event_id"]})
-    assert stored == 1
+    messages = service_database("notification", service_config).messages
+    assert sorted(m["channel"] for m in messages.find({"event_id": event["event_id"]})) == ["inbox", "sms"]
 
 
 def test_no_inbox_without_an_owner(notification, service_config):
     container = notification()
     publish(service_config, container, accepted_event(owner=None))
-    assert service_database("notification", service_config).messages.count_documents({}) == 0
+    messages = service_database("notification", service_config).messages
+    assert messages.count_documents({"channel": "inbox"}) == 0
+    assert messages.find_one({"channel": "sms"})["recipient"] == f"case:{CASE_NO}:applicant"
 
 
 def test_bad_rating_reaches_supervisors_and_department(notification, service_config):
@@ -143,10 +146,51 @@ def test_email_failure_is_kept_and_retried_until_sent(notification, service_conf
         store = NotificationStore(database)
         channels = build_channels("127.0.0.1", port, "noreply@example.cn")
         later = lambda: utcnow() + dt.timedelta(minutes=5)  # noqa: E731  past the first back-off
-        assert Courier(store, channels, max_attempts=8).retry_due() == 0  # not due yet
-        assert Courier(store, channels, max_attempts=8, clock=later).retry_due() == 1
+        def phone(message):
+            return "13812345678"
+        assert Courier(store, channels, max_attempts=8, resolve=phone).retry_due() == 0  # not due yet
+        assert Courier(store, channels, max_attempts=8, clock=later, resolve=phone).retry_due() == 2  # email, sms
     finally:
         controller.stop()
     assert [rcpt for rcpt, _ in mailbox.messages] == [["zhangsan@example.cn"]]
     delivery = database.messages.find_one({"channel": "email"})["delivery"]
     assert delivery["status"] == "sent" and delivery["attempts"] == 2
+
+
+class FakeIntake:
+    """Intake as notification sees it: the applicant's contact for a case."""
+    name = contracts.Intake.SERVICE
+
+    @rpc
+    def get_contact(self, case_no):
+        return {"phone": "13812345678", "email": None}
+
+
+def test_sms_address_comes_from_intake_at_send_time_and_is_never_stored(
+        notification, service_config, container_factory, caplog):
+    container = notification()
+    publish(service_config, container, accepted_event())  # intake absent: the SMS waits for a retry
+    messages = service_database("notification", service_config).messages
+    waiting = messages.find_one({"channel": "sms"})
+    assert waiting["delivery"]["status"] == "failed" and waiting["delivery"]["next_attempt_at"]
+
+    container_factory(FakeIntake, service_config).start()
+    later = lambda: utcnow() + dt.timedelta(minutes=5)  # noqa: E731  past the first back-off
+    store = NotificationStore(service_database("notification", service_config))
+    with ServiceRpcProxy("intake", service_config) as intake:
+        def phone(message):
+            return intake.get_contact(message["case_no"])["phone"]
+        courier = Courier(store, build_channels("", 25, "x@example.cn"), 8, clock=later, resolve=phone)
+        with caplog.at_level("INFO"):
+            assert courier.retry_due() == 1
+    sent = messages.find_one({"channel": "sms"})
+    assert sent["delivery"]["status"] == "sent" and sent["address"] is None
+    assert "138****5678" in caplog.text and "13812345678" not in caplog.text
+
+
+def test_sms_goes_out_when_the_event_arrives_if_intake_answers(notification, service_config, container_factory):
+    container_factory(FakeIntake, service_config).start()
+    container = notification()
+    publish(service_config, container, accepted_event())
+    sent = service_database("notification", service_config).messages.find_one({"channel": "sms"})
+    assert sent["delivery"]["status"] == "sent" and sent["delivery"]["attempts"] == 1 and sent["address"] is None

@@ -119,3 +119,32 @@ def test_log_sms_gateway_masks_the_phone():
 @pytest.mark.parametrize("host,expected", [("", {"inbox", "sms"}), ("smtp.local", {"inbox", "sms", "email"})])
 def test_email_channel_only_with_smtp_host(host, expected):
     assert set(build_channels(host, 25, "noreply@example.cn")) == expected
+
+
+def test_an_address_is_resolved_at_send_time_and_a_failed_look_up_is_retried():
+    unaddressed = {**message(), "address": None, "case_no": "C1"}
+    store, channel, clock = FakeStore(unaddressed), FlakyChannel(failures=0), Clock()
+    lookups = [RuntimeError("intake did not answer"), "13812345678"]
+
+    def resolve(msg):
+        answer = lookups.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    courier = Courier(store, {"sms": channel}, max_attempts=5, clock=clock, resolve=resolve)
+    assert courier.retry_due() == 1
+    record = store.messages["m1"]["delivery"]
+    assert record["status"] == "failed" and "intake did not answer" in record["last_error"] and channel.sent == []
+    clock.now = T0 + dt.timedelta(seconds=30)
+    assert courier.retry_due() == 1
+    assert channel.sent == [("13812345678", "b")]
+    assert store.messages["m1"]["address"] is None  # the phone is never stored here
+
+
+def test_no_address_on_record_is_a_failed_attempt():
+    store = FakeStore({**message(), "address": None, "case_no": "C1"})
+    courier = Courier(store, {"sms": FlakyChannel(0)}, max_attempts=1, clock=Clock(), resolve=lambda msg: None)
+    assert courier.retry_due() == 1
+    record = store.messages["m1"]["delivery"]
+    assert record["status"] == "failed" and record["next_attempt_at"] is None

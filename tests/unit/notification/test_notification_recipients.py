@@ -8,8 +8,11 @@ def evt(event_type, **fields):
     return {"event_id": "e1", "event_type": event_type, "case_no": "C1", "department": "health", **fields}
 
 
-def test_applicant_gets_inbox_by_username():
+def test_applicant_gets_inbox_by_username_and_an_sms_addressed_when_sent():
     assert plan(evt(contracts.APPLICATION_ACCEPTED, owner="zhangsan"), None, ALL) == [
+        Delivery("zhangsan", "applicant", "inbox"), Delivery("zhangsan", "applicant", "sms", None)
+    ]
+    assert plan(evt(contracts.APPLICATION_ACCEPTED, owner="zhangsan"), None, frozenset({"inbox"})) == [
         Delivery("zhangsan", "applicant", "inbox")
     ]
 
@@ -24,7 +27,7 @@ def test_email_only_when_the_channel_is_configured():
     with_email = plan(evt(contracts.CASE_DECIDED, owner="u"), contact, ALL)
     assert Delivery("u", "applicant", "email", "a@example.com") in with_email
     without = plan(evt(contracts.CASE_DECIDED, owner="u"), contact, frozenset({"inbox", "sms"}))
-    assert [d.channel for d in without] == ["inbox"]
+    assert [d.channel for d in without] == ["inbox", "sms"]
 
 
 def test_bad_rating_goes_to_supervisors_and_department_staff():
