@@ -33,6 +33,11 @@ def is_staff_of(actor: dict, department: str | None) -> bool:
     return actor["role"] in STAFF_ROLES and department is not None and actor.get("department") == department
 
 
+def case_departments(case: dict) -> set[str]:
+    """The case's department and, for a joint case (联办), every department that must sign."""
+    return {case.get("department"), *((case.get("joint") or {}).get("departments") or [])} - {None}
+
+
 def can_see_case(actor: dict, case: dict) -> bool:
     role = actor["role"]
     if role in OVERSIGHT_ROLES:
@@ -41,7 +46,7 @@ def can_see_case(actor: dict, case: dict) -> bool:
         return case.get("owner") == actor["username"]
     if role == "api_client":
         return case.get("submitted_by") == actor["username"]
-    return is_staff_of(actor, case.get("department"))
+    return any(is_staff_of(actor, department) for department in case_departments(case))
 
 
 def ensure_visible(actor: dict, case: dict, case_no: str) -> None:
@@ -49,8 +54,9 @@ def ensure_visible(actor: dict, case: dict, case_no: str) -> None:
         raise NotFound(f"办件 {case_no} 不存在")
 
 
-def ensure_staff_of(actor: dict, department: str | None) -> None:
-    if not is_staff_of(actor, department):
+def ensure_staff_of(actor: dict, case: dict) -> None:
+    """Staff of the case's department, or of a joint department (approval decides which actions they may take)."""
+    if not any(is_staff_of(actor, department) for department in case_departments(case)):
         raise Forbidden("只有本部门窗口工作人员可以办理此办件")
 
 

@@ -31,7 +31,7 @@ class TransitionsResource(Resource):
         case = self.load_case(req, case_no)
         ensure_visible(actor, case, case_no)
         if actor["role"] != "centre_admin":
-            ensure_staff_of(actor, case.get("department"))
+            ensure_staff_of(actor, case)
         action, params = body["action"], {k: v for k, v in body.items() if k != "action"}
         service = Intake if action in Intake.ACTIONS else Approval
         resp.media = self.call(req, service.SERVICE, service.TRANSITION, case_no, action, actor, params)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from services.approval.calendar import parse_date
 from services.approval.clock import Pause, WorkingDayClock
+from services.approval.items import is_joint, joint_departments
 from services.approval.workflow import OPEN, Step
 from services.common import contracts
 from services.common.errors import InvalidInput, field_error
@@ -134,6 +135,9 @@ def case_view(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
         "first_contact": case.get("first_contact"),
         "accepted_on": case["accepted_on"],
     }
+    if is_joint(case["item"]):  # 联办: who must sign, who has
+        view["joint"] = {"departments": sorted(joint_departments(case)),
+                         "signed": [s["department"] for s in case.get("joint_signatures") or []]}
     if case.get("decision"):
         view["decision"] = case["decision"]
     if case.get("certificate_no"):

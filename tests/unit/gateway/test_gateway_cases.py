@@ -153,3 +153,15 @@ def test_inbox_asks_for_person_role_and_department(client, rpc, login):
     assert rpc.calls[-1]["args"][0] == ["c5", "role:clerk", "dept:health:staff"]
     bad = client.simulate_get("/v1/me/notifications?limit=0&offset=x", headers=login("a5", "applicant"))
     assert bad.status_code == 422 and {e["field"] for e in bad.json["errors"]} == {"limit", "offset"}
+
+
+def test_joint_departments_staff_see_and_sign_a_joint_case(client, rpc, login):
+    joint = {**case_view(status="joint_review"), "joint": {"departments": ["health", "market"], "signed": []}}
+    rpc.on("approval", "get_case", lambda case_no: joint)
+    rpc.on("approval", "transition", lambda *args: {**joint, "joint": {**joint["joint"], "signed": ["market"]}})
+    market = login("mclerk", "clerk", "market")
+    assert client.simulate_get("/v1/cases/C1", headers=market).status_code == 200
+    signed = client.simulate_post("/v1/cases/C1/transitions", headers=market, json={"action": "sign_joint"})
+    assert signed.status_code == 200 and signed.json["joint"]["signed"] == ["market"]
+    outsider = login("eclerk", "clerk", "education")
+    assert client.simulate_get("/v1/cases/C1", headers=outsider).status_code == 404
