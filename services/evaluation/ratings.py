@@ -6,9 +6,12 @@ Levels 1-2 are bad ratings (差评): they must carry a reason and open a follow-
 """
 import datetime as dt
 
+from services.approval.calendar import OfficialCalendar
+from services.approval.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
-from services.evaluation.workdays import add_working_days
 
+# Working days on the official calendar, as approval counts them (the same pure domain module).
+CLOCK = WorkingDayClock(OfficialCalendar())
 LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 BAD_LEVELS = frozenset({1, 2})
 CHANNELS = ("window", "sms", "web", "app", "province")
@@ -73,5 +76,5 @@ def follow_up(rated_on: dt.date, working_days: int = DEFAULT_RECTIFY_WORKING_DAY
     return {
         "status": "open",
         "opened_on": rated_on.isoformat(),
-        "rectify_by": add_working_days(rated_on, working_days).isoformat(),
+        "rectify_by": CLOCK.deadline(rated_on, working_days).value.isoformat(),
     }

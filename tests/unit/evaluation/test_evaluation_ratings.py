@@ -2,9 +2,19 @@ import datetime as dt
 
 import pytest
 
+from services.approval.calendar import OfficialCalendar
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evaluation import ratings
-from services.evaluation.workdays import add_working_days, is_working_day
+
+
+def is_working_day(day):
+    return OfficialCalendar().is_working_day(day)
+
+
+def add_working_days(start, days):
+    """The follow-up's rectify-by date, `days` working days after `start`."""
+    return dt.date.fromisoformat(ratings.follow_up(start, days)["rectify_by"])
+
 
 OWNER = {"username": "zhangsan", "role": "applicant", "department": None, "display_name": "张三"}
 DECIDED = {"owner": "zhangsan", "channel": "window", "decided_on": "2025-03-20"}
