@@ -5,7 +5,6 @@ store the change and its events in one write, flush the outbox.
 """
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from nameko.rpc import rpc
 
@@ -28,15 +27,12 @@ from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.common.handlers import handle
+from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
 
 log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED
-
-
-def local_today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(setting("TIMEZONE"))).date()
 
 
 def utc_now() -> str:

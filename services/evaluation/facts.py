@@ -4,11 +4,10 @@ Each event contributes the fields it knows; none overwrites a known value with
 nothing, so events may arrive in any order.
 """
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from services.common import contracts
+from services.common.localtime import local_date as local_day
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 CASE_FIELDS = ("department", "item_code", "item_name", "owner", "channel", "submitted_by")
 
 _EVENT_FIELDS = {
@@ -24,13 +23,13 @@ _EVENT_FIELDS = {
 
 
 def local_date(moment: str | None) -> str | None:
-    """The Asia/Shanghai calendar date of an ISO datetime (a bare date passes through)."""
+    """The centre's calendar date of an ISO datetime (a bare date passes through)."""
     if not moment:
         return None
     parsed = dt.datetime.fromisoformat(moment)
     if parsed.tzinfo is None:
         return parsed.date().isoformat()
-    return parsed.astimezone(LOCAL).date().isoformat()
+    return local_day(parsed).isoformat()
 
 
 def facts_from(event: dict) -> dict:

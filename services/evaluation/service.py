@@ -11,12 +11,13 @@ from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
+from services.common.localtime import local_date
 from services.common.masking import mask_text
 from services.common.mongo import Storage
 from services.common.outbox import Outbox, new_document_with_events
 from services.evaluation import complaints, metrics, ratings
 from services.evaluation.dependencies import RectifyWorkingDays
-from services.evaluation.facts import LOCAL, facts_from
+from services.evaluation.facts import facts_from
 from services.evaluation.store import EvaluationStore
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -99,7 +100,7 @@ class EvaluationService(OutboxSweeper):
             "item_code": facts.get("item_code"), "owner": facts.get("owner"), "received_on": facts.get("received_on"),
         }
         if doc["bad"]:
-            opened = ratings.follow_up(now.astimezone(LOCAL).date(), self.rectify_working_days)
+            opened = ratings.follow_up(local_date(now), self.rectify_working_days)
             doc["follow_up"] = {"id": doc["_id"], **opened}
         event = contracts.event(
             contracts.RATING_SUBMITTED, request_id=self.request_id, case_no=case_no,
@@ -133,7 +134,7 @@ class EvaluationService(OutboxSweeper):
         now = _now()
         doc = {
             "_id": uuid.uuid4().hex, **fields, "status": complaints.RECEIVED, "created_at": now.isoformat(),
-            "created_on": now.astimezone(LOCAL).date().isoformat(),
+            "created_on": local_date(now).isoformat(),
             "submitted_by": (actor or {}).get("username"),
             "history": [{"at": now.isoformat(), "status": complaints.RECEIVED}],
         }

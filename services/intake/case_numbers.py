@@ -2,16 +2,12 @@
 (GB/T 39046-2020), unique per region, department and local (Asia/Shanghai) day."""
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from services.common.localtime import local_date
+
+__all__ = ["MAX_LENGTH", "case_number", "counter_key", "local_date"]
 MAX_LENGTH = 50
 REGION = re.compile(r"^\d{6}$")
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The calendar date at the service centre for an aware datetime."""
-    return moment.astimezone(LOCAL_TZ).date()
 
 
 def counter_key(region_code: str, department: str, day: dt.date) -> str:

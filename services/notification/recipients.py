@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from services.common import contracts
+from services.intake.identity import MOBILE
 from services.notification.templates import APPLICANT, EMAIL, INBOX, SMS, STAFF, SUPERVISOR
 
 SUPERVISORS = "role:supervisor"
@@ -21,7 +22,6 @@ APPLICANT_EVENTS = frozenset({
     contracts.CASE_DECIDED,
     contracts.CERTIFICATE_ISSUED,
 })
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
