@@ -3,7 +3,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import Conflict, NotFound
-from services.common.outbox import with_events
+from services.common.outbox import update_with_events
 
 CASES = "cases"
 
@@ -37,10 +37,7 @@ class ApprovalStore:
 
     def update_case(self, case_no: str, version: int, update: dict, events: list[dict]) -> None:
         """Apply one change and its events in one write, if nobody changed the case since `version`."""
-        update = {op: dict(fields) for op, fields in update.items()}
-        update.setdefault("$inc", {})["version"] = 1
-        result = self.cases.update_one({"_id": case_no, "version": version}, with_events(update, events))
-        if result.matched_count == 0:
+        if not update_with_events(self.cases, case_no, version, update, events):
             raise Conflict(f"办件 {case_no} 已被他人修改，请刷新后重试")
 
     # --- certificates -------------------------------------------------------------

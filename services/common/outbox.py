@@ -42,6 +42,15 @@ def with_events(update: dict, events: list[dict]) -> dict:
     return combined
 
 
+def update_with_events(collection, doc_id, version: int, update: dict, events: list[dict]) -> bool:
+    """Apply `update` and store `events` in one write, only if the document is still at `version`
+    (the version guard), and bump the version. False when someone changed it meanwhile."""
+    update = {op: dict(fields) for op, fields in update.items()}
+    update.setdefault("$inc", {})["version"] = 1
+    result = collection.update_one({"_id": doc_id, "version": version}, with_events(update, events))
+    return result.matched_count == 1
+
+
 def new_document_with_events(document: dict, events: list[dict]) -> dict:
     """Return a document to insert that carries its first events."""
     return {**document, "outbox": list(events), "outbox_pending": True}

@@ -3,7 +3,7 @@ idempotency keys, in intake's own database."""
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.common.outbox import new_document_with_events, with_events
+from services.common.outbox import new_document_with_events, update_with_events
 
 APPLICATIONS = "applications"
 
@@ -93,8 +93,7 @@ class IntakeStore:
 
     def update_application(self, case_no: str, version: int, fields: dict, events: list[dict]) -> bool:
         """Version-guarded update; False if the case changed meanwhile."""
-        update = with_events({"$set": fields, "$inc": {"version": 1}}, events)
-        return self.applications.update_one({"_id": case_no, "version": version}, update).modified_count == 1
+        return update_with_events(self.applications, case_no, version, {"$set": fields}, events)
 
     # --- idempotency ------------------------------------------------------
     def find_key(self, key_id: str) -> dict | None:

@@ -8,7 +8,7 @@ from nameko.standalone.events import get_event_exchange
 
 from services.common import contracts
 from services.common.mongo import service_database
-from services.common.outbox import OutboxRelay, new_document_with_events, with_events
+from services.common.outbox import OutboxRelay, new_document_with_events, update_with_events, with_events
 from services.common.topology import event_queue
 
 
@@ -73,3 +73,13 @@ def test_published_events_are_persistent(service_config):
     with Connection(service_config["AMQP_URI"]) as connection:
         message = event_queue("evaluation", contracts.CASE_CLOSED).bind(connection.default_channel).get(no_ack=True)
     assert message.properties["delivery_mode"] == 2
+
+
+def test_update_with_events_is_version_guarded(service_config):
+    relay, database = make_relay(service_config)
+    database.cases.insert_one({"_id": "C-5", "status": "approved", "version": 3})
+    assert not update_with_events(database.cases, "C-5", 2, {"$set": {"status": "closed"}}, [closed_event("C-5")])
+    assert database.cases.find_one({"_id": "C-5"}) == {"_id": "C-5", "status": "approved", "version": 3}
+    assert update_with_events(database.cases, "C-5", 3, {"$set": {"status": "closed"}}, [closed_event("C-5")])
+    doc = database.cases.find_one({"_id": "C-5"})
+    assert (doc["status"], doc["version"], len(doc["outbox"]), doc["outbox_pending"]) == ("closed", 4, 1, True)
