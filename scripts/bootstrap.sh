@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Installs what the platform and its tests need on a fresh Debian 12 machine:
-# Debian's rabbitmq-server and a .venv with the pinned Python dependencies.
-# Idempotent: a second run only checks.
+# Installs what the platform (and, with --test, its tests) needs on a fresh
+# Debian 12 machine: Debian's rabbitmq-server and a CJK TrueType font, a .venv
+# with the pinned Python dependencies; for tests also poppler-utils (pdftotext,
+# pdftoppm) and Debian's chromium with its driver. Idempotent: a second run only checks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
-  echo "==> installing rabbitmq-server (Debian package)"
+packages=(rabbitmq-server fonts-wqy-zenhei)
+[ "${1:-}" = "--test" ] && packages+=(poppler-utils chromium chromium-driver)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq rabbitmq-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
   # The package may start a system node; ours runs privately, so stop that one.
   $sudo_cmd service rabbitmq-server stop >/dev/null 2>&1 || true
 fi
@@ -24,6 +31,6 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "==> installing Python dependencies into .venv"
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "is ignored: it is neither" || true
-  .venv/bin/python -c "import nameko, pymongo, falcon, secantus, chinese_calendar" 
+  .venv/bin/python -c "import nameko, pymongo, falcon, secantus, chinese_calendar, jinja2, reportlab, openpyxl"
   echo "$want" > "$stamp"
 fi
