@@ -77,6 +77,8 @@ CERTIFICATE_ISSUED = "certificate_issued"
 CASE_CLOSED = "case_closed"
 RATING_SUBMITTED = "rating_submitted"              # 好差评
 COMPLAINT_RECEIVED = "complaint_received"          # 投诉
+AUTHORITY_VIOLATION = "authority_violation"        # 越权: an action refused outside the letter of authority
+SUPERVISION_ALERT = "supervision_alert"            # 电子监察: a case (or one of its stages) turned yellow or red
 
 EVENT_FIELDS = {
     # received_at: ISO datetime the materials were received
@@ -102,6 +104,11 @@ EVENT_FIELDS = {
     # level 1..5 (5 = 非常满意); bad: level <= 2
     RATING_SUBMITTED: ("case_no", "department", "item_code", "owner", "level", "bad", "comment", "channel"),
     COMPLAINT_RECEIVED: ("complaint_id", "department", "case_no", "subject"),
+    # actor: username; actor_role; action: the workflow action refused; reason: Chinese text; at: ISO datetime
+    AUTHORITY_VIOLATION: ("case_no", "department", "item_code", "actor", "actor_role", "action", "reason", "at"),
+    # state: "yellow"|"red"; stage: "overall"|"pre_review"|"review"|"inspection"|"decision"|"certificate"|...;
+    # deadline: date; responsible: username holding the case now (or None); remaining_working_days: int (<0 overdue)
+    SUPERVISION_ALERT: CASE_FIELDS + ("state", "stage", "deadline", "responsible", "remaining_working_days"),
 }
 
 EVENT_SOURCE = {
@@ -115,6 +122,8 @@ EVENT_SOURCE = {
     CASE_CLOSED: Approval.SERVICE,
     RATING_SUBMITTED: Evaluation.SERVICE,
     COMPLAINT_RECEIVED: Evaluation.SERVICE,
+    AUTHORITY_VIOLATION: Approval.SERVICE,
+    SUPERVISION_ALERT: Approval.SERVICE,
 }
 
 
