@@ -5,11 +5,11 @@ gateway returns either unchanged.
 """
 import datetime as dt
 
-from services.approval.calendar import parse_date
-from services.approval.clock import Pause, WorkingDayClock
 from services.approval.items import is_joint, joint_departments
 from services.approval.workflow import OPEN, Step
 from services.common import contracts
+from services.common.calendar import parse_date
+from services.common.clock import Pause, WorkingDayClock
 from services.common.errors import InvalidInput, field_error
 from services.common.masking import mask_id_number, mask_phone
 

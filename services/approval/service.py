@@ -9,7 +9,6 @@ import logging
 from nameko.rpc import rpc
 
 from services.approval import certificates, workflow
-from services.approval.calendar import OfficialCalendar, parse_date, validate_year, year_view
 from services.approval.cases import (
     advanced,
     case_view,
@@ -18,10 +17,11 @@ from services.approval.cases import (
     history_entry,
     new_case,
 )
-from services.approval.clock import WorkingDayClock
 from services.approval.events import step_events
 from services.approval.store import CASES, ApprovalStore
 from services.common import contracts
+from services.common.calendar import OfficialCalendar, parse_date, validate_year, year_view
+from services.common.clock import WorkingDayClock
 from services.common.config import setting
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper

@@ -9,9 +9,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from services.approval import rights
-from services.approval.calendar import parse_date
 from services.approval.items import has_licence, is_escalated, is_joint, joint_departments, needs_inspection
 from services.approval.labels import ACTION_NAMES, STATUS_NAMES
+from services.common.calendar import parse_date
 from services.common.errors import Conflict, InvalidInput, field_error
 
 # Open: still under review, the clock runs.

@@ -6,8 +6,8 @@ Levels 1-2 are bad ratings (差评): they must carry a reason and open a follow-
 """
 import datetime as dt
 
-from services.approval.calendar import OfficialCalendar
-from services.approval.clock import WorkingDayClock
+from services.common.calendar import OfficialCalendar
+from services.common.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 
 # Working days on the official calendar, as approval counts them (the same pure domain module).

@@ -5,8 +5,8 @@ Every bad field is collected and reported at once, with paths such as
 """
 import datetime as dt
 
+from services.common import identity
 from services.common.errors import InvalidInput, field_error
-from services.intake import identity
 
 CHANNELS = ("window", "online", "province")
 APPLICANT_TYPES = ("person", "enterprise")

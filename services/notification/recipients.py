@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from services.common import contracts
-from services.intake.identity import MOBILE
+from services.common.identity import MOBILE
 from services.notification.templates import APPLICANT, EMAIL, INBOX, SMS, STAFF, SUPERVISOR
 
 SUPERVISORS = "role:supervisor"

@@ -8,10 +8,10 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from services.approval.calendar import OfficialCalendar
-from services.approval.clock import Pause, WorkingDayClock
 from services.approval.service import ApprovalService, local_today
 from services.common import contracts
+from services.common.calendar import OfficialCalendar
+from services.common.clock import Pause, WorkingDayClock
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.common.topology import event_queue
 

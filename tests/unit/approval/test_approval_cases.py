@@ -4,10 +4,10 @@ import datetime as dt
 import pytest
 
 from services.approval import cases, workflow
-from services.approval.calendar import OfficialCalendar
-from services.approval.clock import WorkingDayClock
 from services.approval.events import step_events
 from services.common import contracts
+from services.common.calendar import OfficialCalendar
+from services.common.clock import WorkingDayClock
 from services.common.errors import InvalidInput
 
 CLOCK = WorkingDayClock(OfficialCalendar())

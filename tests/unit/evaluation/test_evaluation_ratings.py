@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from services.approval.calendar import OfficialCalendar
+from services.common.calendar import OfficialCalendar
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evaluation import ratings
 

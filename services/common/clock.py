@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.approval.calendar import OfficialCalendar
+from services.common.calendar import OfficialCalendar
 
 ONE_DAY = dt.timedelta(days=1)
 MAX_DAYS = 3650

@@ -4,7 +4,7 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from services.approval.calendar import OfficialCalendar, bundled_has_year, validate_year, year_view
+from services.common.calendar import OfficialCalendar, bundled_has_year, validate_year, year_view
 from services.common.errors import InvalidInput
 
 D = dt.date

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from services.intake.identity import (
+from services.common.identity import (
     credit_check_char,
     credit_code_problem,
     id_check_digit,

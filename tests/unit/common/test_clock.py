@@ -3,8 +3,8 @@ import datetime as dt
 
 import chinese_calendar
 
-from services.approval.calendar import OfficialCalendar
-from services.approval.clock import Pause, WorkingDayClock
+from services.common.calendar import OfficialCalendar
+from services.common.clock import Pause, WorkingDayClock
 
 D = dt.date
 DAY = dt.timedelta(days=1)
