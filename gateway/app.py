@@ -12,6 +12,7 @@ import falcon.media
 from gateway import errors
 from gateway.accounts import ensure_admin
 from gateway.auth import Authenticator
+from gateway.departments import DepartmentRouter
 from gateway.metrics import Metrics
 from gateway.middleware import Credentials, RateLimit, RequestContext
 from gateway.resources.base import Deps
@@ -21,13 +22,15 @@ from gateway.settings import GatewaySettings
 log = logging.getLogger(__name__)
 
 
-def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.App:
+def create_app(rpc, store, settings: GatewaySettings | None = None,
+               router: DepartmentRouter | None = None) -> falcon.App:
     settings = settings or GatewaySettings()
     store.ensure_indexes()
     ensure_admin(store, settings)
     metrics = Metrics()
     authenticator = Authenticator(store, settings)
-    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics)
+    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics,
+                router=router or DepartmentRouter())
     app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
                                  RateLimit(settings.rate_limit_per_minute)])
     app.req_options.strip_url_path_trailing_slash = True
@@ -54,4 +57,4 @@ def get_app() -> falcon.App:
     # pymongo directly: services.common.mongo would import nameko (and eventlet) into a threaded process.
     store = AccountStore(MongoClient(setting("MONGO_URI"), tz_aware=True)[database_name("gateway")])
     log.info("gateway app created")
-    return create_app(rpc, store, settings)
+    return create_app(rpc, store, settings, DepartmentRouter.from_setting(setting("DEPARTMENT_POOLS")))

@@ -53,7 +53,7 @@ class RpcClient:
         self._producer: Producer | None = None
 
     def call(self, service: str, method: str, *args, request_id: str | None = None,
-             timeout: float | None = None, **kwargs):
+             timeout: float | None = None, routing_key: str | None = None, **kwargs):
         timeout = self.timeout if timeout is None else timeout
         replies = self._listener()
         if not replies.wait_ready(min(timeout, READY_WAIT)):  # broker down: fail fast, not after the full timeout
@@ -61,7 +61,7 @@ class RpcClient:
         correlation_id = uuid.uuid4().hex
         future = replies.expect(correlation_id)
         try:
-            self._publish(service, method, args, kwargs, correlation_id, request_id, replies.queue_name)
+            self._publish(service, method, args, kwargs, correlation_id, request_id, replies.queue_name, routing_key)
             body = future.result(timeout=timeout)
         except TimeoutError:
             raise Unavailable(f"服务 {service} 未在 {timeout:g} 秒内响应（{method}）") from None
@@ -87,14 +87,15 @@ class RpcClient:
                 self._replies = ReplyListener(self.amqp_uri)
             return self._replies
 
-    def _publish(self, service, method, args, kwargs, correlation_id, request_id, reply_to) -> None:
+    def _publish(self, service, method, args, kwargs, correlation_id, request_id, reply_to, routing_key=None) -> None:
+        # routing_key: a department pool's key (gateway/departments.py); nameko's `service.method` otherwise.
         body = {"args": list(args), "kwargs": kwargs}
         headers = {"nameko.call_id_stack": [f"gateway.{uuid.uuid4()}"], "nameko.request_id": request_id}
         with self._lock:
             for attempt in (1, 2):  # a connection left stale by a broker restart gets one fresh retry
                 try:
                     self._producer_for_publish().publish(
-                        body, exchange=RPC_EXCHANGE, routing_key=f"{service}.{method}", mandatory=True,
+                        body, exchange=RPC_EXCHANGE, routing_key=routing_key or f"{service}.{method}", mandatory=True,
                         reply_to=reply_to, correlation_id=correlation_id, headers=headers,
                         delivery_mode=2, serializer="json", retry=False,
                     )

@@ -20,8 +20,10 @@ class SupplementsResource(Resource):
     def on_post(self, req, resp, case_no):
         actor = require(req, "applicant", "api_client", *STAFF_ROLES)
         body = validate(read_json(req), schemas.SUPPLEMENT)
-        ensure_visible(actor, self.load_case(req, case_no), case_no)
-        resp.media = self.call(req, Intake.SERVICE, Intake.SUPPLEMENT, case_no, body["materials"], actor)
+        case = self.load_case(req, case_no)
+        ensure_visible(actor, case, case_no)
+        resp.media = self.call_for(req, case.get("department"), Intake.SERVICE, Intake.SUPPLEMENT, case_no,
+                                   body["materials"], actor)
 
 
 class TransitionsResource(Resource):
@@ -34,7 +36,8 @@ class TransitionsResource(Resource):
             ensure_staff_of(actor, case)
         action, params = body["action"], {k: v for k, v in body.items() if k != "action"}
         service = Intake if action in Intake.ACTIONS else Approval
-        resp.media = self.call(req, service.SERVICE, service.TRANSITION, case_no, action, actor, params)
+        resp.media = self.call_for(req, case.get("department"), service.SERVICE, service.TRANSITION, case_no,
+                                   action, actor, params)
 
 
 class RatingResource(Resource):

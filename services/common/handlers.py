@@ -17,6 +17,7 @@ from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
 from services.common import contracts
+from services.common.pools import dedicated_pool, event_queue
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         config = self.container.config
+        # The queue nameko named, with its department bindings; a dedicated worker's own pool queue instead.
+        self.queue = event_queue(self.container.service_name, self.event_type, dedicated_pool(self.container),
+                                 config, self.method_name)
         self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
         self.retry_base = float(config.get("EVENT_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS))
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[dead_letter_queue()])

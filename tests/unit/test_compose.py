@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from deploy import healthcheck
+from services.common import routing
 from services.common.config import DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +168,7 @@ def test_one_network(compose, services):
 
 def test_every_build_uses_the_dockerfile(services):
     built = {name: s["build"] for name, s in services.items() if "build" in s}
-    assert set(built) == {*SERVICES, "gateway", "seed"}
+    assert set(built) == {*SERVICES, *pool_workers(services), "gateway", "seed"}
     for name, build in built.items():
         context = ROOT / build["context"]
         assert context.resolve() == ROOT, name
@@ -236,3 +237,37 @@ def test_compose_tool_refuses_missing_secrets():
     result = run_config(command, clean_env())
     assert result.returncode != 0
     assert "PII_KEY" in result.stderr or "GATEWAY_" in result.stderr
+
+
+# --- department pools (docs/scaling.md) ------------------------------------------
+def pool_workers(services: dict) -> dict:
+    """Entries whose environment dedicates them to one department."""
+    return {name: s for name, s in services.items() if (s.get("environment") or {}).get("DEDICATED_DEPARTMENT")}
+
+
+def test_every_pooled_department_has_its_own_intake_and_approval_workers(services):
+    pools = routing.parse_pools(resolve_default(services["intake"]["environment"]["DEPARTMENT_POOLS"]))
+    assert pools, "docker-compose.yml shows no department pool"
+    workers = pool_workers(services)
+    served = {(command_of(s)[-1], s["environment"]["DEDICATED_DEPARTMENT"]) for s in workers.values()}
+    assert served == {(service, pool) for service in routing.POOLED_SERVICES for pool in pools}
+    for name, worker in workers.items():
+        service, pool = command_of(worker)[-1], worker["environment"]["DEDICATED_DEPARTMENT"]
+        assert name == f"{service}-{pool}"
+        assert routing.dedicated_pool(service, pool, pools) == pool  # the worker would start
+        assert command_of(worker)[-3:] == ["-m", "services.run", service]
+        assert worker["healthcheck"]["test"][1:] == ["python", "-m", "deploy.healthcheck", service]
+        assert "container_name" not in worker and "ports" not in worker  # scalable like the others
+        assert worker.get("restart") == "unless-stopped"
+        assert worker["environment"] == {**services[service]["environment"], "DEDICATED_DEPARTMENT": pool}
+        for infra in INFRASTRUCTURE:
+            assert depends_on(worker).get(infra, {}).get("condition") == "service_healthy", f"{name} -> {infra}"
+
+
+def test_the_default_pool_and_everything_else_know_the_pools_and_serve_no_department_alone(services):
+    pools = {resolve_default(s["environment"]["DEPARTMENT_POOLS"])
+             for s in services.values() if "environment" in s and "AMQP_URI" in s["environment"]}
+    assert len(pools) == 1, "DEPARTMENT_POOLS must be the same on every process"
+    workers = pool_workers(services)
+    for name in (*SERVICES, "gateway", "seed"):
+        assert name not in workers
