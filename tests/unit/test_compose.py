@@ -2,12 +2,15 @@
 data: every part is there, wired to the broker and database, and scalable.
 No Docker engine is needed; `docker compose config` only parses."""
 import ast
+import copy
+import json
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -17,6 +20,8 @@ from services.common.config import DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
+# The Compose Specification's JSON schema, vendored with its source and licence in tests/data/README.md.
+COMPOSE_SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
 SERVICES = ("intake", "approval", "notification", "evaluation")
 INFRASTRUCTURE = ("rabbitmq", "mongo")
 SECRETS = {"PII_KEY": "test-pii-key", "GATEWAY_ADMIN_PASSWORD": "test-admin", "GATEWAY_JWT_SECRET": "test-jwt"}
@@ -54,6 +59,44 @@ def depends_on(service: dict) -> dict:
 def resolve_default(value: str) -> str:
     """${NAME:-default} -> default, as compose would with NAME unset."""
     return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+
+
+@pytest.fixture(scope="module")
+def compose_validator() -> jsonschema.Draft7Validator:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def schema_errors(validator, document) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_compose_file_follows_the_compose_specification(compose, compose_validator):
+    assert schema_errors(compose_validator, compose) == []
+
+
+def test_compose_file_follows_the_specification_once_interpolated(compose, compose_validator):
+    """What `docker compose config` checks: the file with every ${NAME:-default} resolved."""
+    text = re.sub(r"\$\{([A-Z_]+):\?[^}]*\}", lambda m: SECRETS[m.group(1)], resolve_default(COMPOSE.read_text()))
+    assert "${" not in text
+    assert schema_errors(compose_validator, yaml.safe_load(text)) == []
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    (("services", "intake", "depends_on", "rabbitmq", "condition"), "service_ready"),
+    (("services", "intake", "restart_policy"), "always"),
+    (("services", "gateway", "ports"), "8080:8080"),
+    (("services", "intake-health", "healthcheck", "test"), {"cmd": "ping"}),
+    (("networks",), ["window"]),
+])
+def test_the_schema_check_refuses_a_broken_file(compose, compose_validator, path, value):
+    broken = copy.deepcopy(compose)
+    target = broken
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert schema_errors(compose_validator, broken), f"schema accepted {path} = {value!r}"
 
 
 def test_every_part_is_there(services):
