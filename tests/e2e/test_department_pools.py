@@ -14,7 +14,7 @@ import pytest
 from kombu import Connection
 from test_platform import DEMO_PASSWORD, Api, eventually, inbox_events, once_opened, person
 
-from deploy.localstack import ManagedProcess, Stack, free_port
+from deploy.localstack import Stack, free_port
 from services.common import contracts, routing
 from services.common.pools import event_queue
 
@@ -29,27 +29,22 @@ POOLED = ("intake", "approval")
 
 
 class PooledStack(Stack):
-    """The local stack plus one dedicated worker per pooled service for the health department."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.dedicated: dict[str, ManagedProcess] = {}
-
-    def dedicated_worker(self, service: str) -> ManagedProcess:
-        return ManagedProcess(f"{service}-health", [*self.service_process(service).argv],
-                              {**self.env, "DEDICATED_DEPARTMENT": "health"},
-                              self.var / "logs" / f"{service}-health.log")
+    """The local stack, which starts an intake and an approval worker for each of DEPARTMENT_POOLS."""
 
     def start_pool(self, *services: str) -> None:
         for service in services:
-            self.dedicated[service] = self.dedicated_worker(service)
-            self.dedicated[service].start()
+            worker = self.pool_worker(service, "health")
+            self.services[worker.name] = worker
+            worker.start()
+        self.wait_for_pool(*services)
+
+    def wait_for_pool(self, *services: str) -> None:
         for service in services:
             eventually(lambda s=service: self.consumers(routing.rpc_queue_name(s, "health")) >= 1, timeout=60)
 
     def stop_pool(self, *services: str) -> None:
         for service in services:
-            self.dedicated.pop(service).stop()
+            self.services[f"{service}-health"].stop()
 
     def queue_state(self, name: str) -> tuple[int, int]:
         """(messages waiting, consumers) of a queue, straight from the broker."""
@@ -87,16 +82,13 @@ def pooled(broker, mongo_uri, test_var, vhost_pipeline):
         stack.rabbit = broker
         try:
             stack.start_services()
-            stack.start_pool(*POOLED)
+            assert {f"{service}-health" for service in POOLED} <= set(stack.services)
+            stack.wait_for_pool(*POOLED)
             stack.start_gateway()
             stack.seed()
             yield stack
         finally:
-            for worker in stack.dedicated.values():
-                worker.terminate()
             stack.stop_services()
-            for worker in stack.dedicated.values():
-                worker.stop()
 
 
 @pytest.fixture(scope="module")
