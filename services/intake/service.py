@@ -144,7 +144,7 @@ class IntakeService(OutboxSweeper):
     def get_contact(self, case_no):
         """The applicant's full phone and email, for notification's SMS and email; never shown to anyone."""
         applicant = self._record(case_no)["applicant"]
-        log.info("applicant contact of %s read for delivery", case_no)
+        log.debug("applicant contact of %s read for delivery", case_no)   # the call itself is logged
         return {"phone": applicant.get("phone"), "email": applicant.get("email")}
 
     @rpc
