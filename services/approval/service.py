@@ -28,7 +28,7 @@ from services.common.handlers import handle
 from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
-from services.common.pools import rpc
+from services.common.rpc import rpc
 
 log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED

@@ -32,6 +32,8 @@ DEFAULTS = {
     # set alike on every process; and, on a dedicated worker only, the one department it serves.
     "DEPARTMENT_POOLS": "",
     "DEDICATED_DEPARTMENT": "",
+    # Seconds between intake's fetches of the calendar years admins keep in approval.
+    "CALENDAR_REFRESH_SECONDS": "30",
 }
 
 

@@ -2,7 +2,7 @@
 from nameko.timer import timer
 
 from services.common.config import float_setting
-from services.common.pools import rpc
+from services.common.rpc import rpc
 
 
 class Pingable:

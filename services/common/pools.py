@@ -1,13 +1,13 @@
-"""Nameko's RPC entrypoint and the queues of department pools (services/common/routing.py, docs/scaling.md).
+"""The queues of department pools and the RPC consumer that picks one (services/common/routing.py, docs/scaling.md).
 
-Every service uses `rpc` from here instead of nameko's: without
-DEDICATED_DEPARTMENT it consumes nameko's own `rpc-<service>` queue; a worker
-started with DEDICATED_DEPARTMENT=health consumes only `rpc-<service>@health`
-(and, through services.common.handlers, only the `@health` event queues), so
-the default pool and the department's pool never take each other's work.
+Every service's `rpc` (services.common.rpc) consumes through DepartmentRpcConsumer:
+without DEDICATED_DEPARTMENT it consumes nameko's own `rpc-<service>` queue; a
+worker started with DEDICATED_DEPARTMENT=health consumes only `rpc-<service>@health`
+(and, through services.common.handlers, only the `@health` event queues), so the
+default pool and the department's pool never take each other's work.
 """
 from kombu import Queue, binding
-from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
+from nameko.rpc import RpcConsumer, get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 
 from services.common import contracts, routing
@@ -43,8 +43,16 @@ def event_queue(handling_service: str, event_type: str, pool: str | None = None,
                  durable=True, auto_delete=False, exclusive=False)
 
 
+class MixedRpcEntrypoints(TypeError):
+    """A service mixes nameko's `rpc` with services.common.rpc.rpc: two consumers would split its methods."""
+
+
 class DepartmentRpcConsumer(RpcConsumer):
     def setup(self):
+        others = [ext for ext in self.container.extensions if isinstance(ext, RpcConsumer) and ext is not self]
+        if others:  # each consumer knows only its own methods: calls would fail at random with MethodNotFound
+            raise MixedRpcEntrypoints(
+                f"{self.container.service_name}: use services.common.rpc.rpc for every RPC method, not nameko's rpc")
         pool = dedicated_pool(self.container)
         if self.queue is None and pool:
             self.queue = rpc_pool_queue(self.container.service_name, pool, self.container.config)
@@ -55,10 +63,3 @@ class DepartmentRpcConsumer(RpcConsumer):
     def get_provider_for_method(self, routing_key):
         method = routing.rpc_method(routing_key)
         return super().get_provider_for_method(f"{self.container.service_name}.{method}")
-
-
-class DepartmentRpc(Rpc):
-    rpc_consumer = DepartmentRpcConsumer()
-
-
-rpc = DepartmentRpc.decorator

@@ -13,7 +13,7 @@ from services.common.localtime import local_date
 from services.common.masking import mask_text
 from services.common.mongo import Storage
 from services.common.outbox import Outbox, new_document_with_events
-from services.common.pools import rpc
+from services.common.rpc import rpc
 from services.evaluation import complaints, metrics, ratings
 from services.evaluation.dependencies import RectifyWorkingDays
 from services.evaluation.facts import facts_from
