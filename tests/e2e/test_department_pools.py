@@ -97,7 +97,9 @@ def api(pooled):
 
 
 def materials(api: Api, item_code: str) -> list[dict]:
-    return [{"code": m["code"]} for m in api.get(f"/v1/items/{item_code}").json()["materials"] if m["required"]]
+    item = api.get(f"/v1/items/{item_code}")
+    assert item.status_code == 200, item.text
+    return [{"code": m["code"]} for m in item.json()["materials"] if m["required"]]
 
 
 def submit(user: Api, item_code: str, key: str, request_id: str):
@@ -150,6 +152,10 @@ def test_a_stopped_department_pool_holds_its_work_while_the_others_flow(pooled, 
     waiting.join(timeout=RPC_TIMEOUT + 30)
     assert answer["first"].status_code == 503, answer["first"].text
     assert not pooled.handled("intake-0", health_id, "intake.submit_application")
+
+    # Health's timeout opened no circuit for the other departments: market goes on at once.
+    after = submit(applicant, MARKET_ITEM, uuid.uuid4().hex, f"market-{uuid.uuid4().hex[:10]}")
+    assert after.status_code == 201 and after.json()["status"] == "accepted", after.text
 
     # --- the health intake worker returns ------------------------------------------------
     pooled.start_pool("intake")
