@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 import falcon.testing
 
+from services.common.logs import set_request_id
+
 UNROUTED = "http-404"  # the problem type of a path the gateway does not serve (yet)
 
 
@@ -82,6 +84,7 @@ class InProcessApi:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+            set_request_id(req.context.request_id)  # the inner request cleared it; the page's logs keep it
         headers_out = {k.lower(): v for k, v in captured["headers"].items()}
         return ApiAnswer(int(captured["status"].split()[0]), headers_out.get("content-type", ""), payload, headers_out)
 
