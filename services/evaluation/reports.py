@@ -17,7 +17,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.common.config import setting
 from services.common.errors import InvalidInput, field_error
 
 FONT_NAME = "WenQuanYiZenHei"
@@ -125,7 +124,7 @@ def workbook(data: dict) -> bytes:
 
 def _font() -> str:
     if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT_NAME, setting("REPORT_FONT") or DEFAULT_FONT, subfontIndex=0))
+        pdfmetrics.registerFont(TTFont(FONT_NAME, DEFAULT_FONT, subfontIndex=0))
     return FONT_NAME
 
 
