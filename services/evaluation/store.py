@@ -134,7 +134,7 @@ class EvaluationStore(CounterStore):
 
         def grouped(key: str) -> list[dict]:
             rows = self.accountability.aggregate([
-                {"$match": {**match, key: {"$ne": None}}},
+                {"$match": {"$and": [match, {key: {"$ne": None}}]}},
                 {"$group": {"_id": f"${key}", "records": {"$sum": 1}, "sources": {"$push": "$source"},
                             "department": {"$first": "$department"}}},
             ])
