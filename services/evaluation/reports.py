@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.common.errors import InvalidInput, field_error
 
@@ -152,14 +152,14 @@ def _bar_chart(rows: list[dict], title: str) -> Drawing:
 
 
 def _pie(by_level: dict) -> Drawing:
-    drawing = Drawing(170 * mm, 60 * mm)
-    drawing.add(String(15 * mm, 54 * mm, "评价等级分布（好差评）", fontName=FONT_NAME, fontSize=10))
+    drawing = Drawing(170 * mm, 72 * mm)
+    drawing.add(String(15 * mm, 66 * mm, "评价等级分布（好差评）", fontName=FONT_NAME, fontSize=10))
     values = [(LEVEL_LABELS[k], by_level[k]) for k in LEVEL_LABELS if by_level[k]]
     if not values:
         drawing.add(String(15 * mm, 30 * mm, "本月暂无评价", fontName=FONT_NAME, fontSize=9))
         return drawing
     pie = Pie()
-    pie.x, pie.y, pie.width, pie.height = 20 * mm, 5 * mm, 45 * mm, 45 * mm
+    pie.x, pie.y, pie.width, pie.height = 55 * mm, 8 * mm, 45 * mm, 45 * mm
     pie.data = [count for _, count in values]
     pie.labels = [f"{label} {count}" for label, count in values]
     pie.simpleLabels = 1
@@ -190,7 +190,7 @@ def pdf(data: dict) -> bytes:
         rows += [[r["department"], *(show(r["metrics"][k], "rate" if k.endswith("rate") else "count")
                                      for k, _ in ROW_COLUMNS)] for r in data["by_department"]]
         story.append(_table(rows))
-    story += [Paragraph("三、满意度", heading), _pie(metrics["ratings"]["by_level"])]
+    story.append(KeepTogether([Paragraph("三、满意度", heading), _pie(metrics["ratings"]["by_level"])]))
     windows, staff = _ranking_rows(data)
     story += [Paragraph("四、红旗窗口与服务标兵", heading),
               Paragraph(f"红旗窗口：{data['rankings']['formula']['windows_text']}", text),
