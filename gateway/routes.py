@@ -1,14 +1,18 @@
 """Every route of the gateway, in one list (the OpenAPI document describes each)."""
 
 from gateway.resources import (
+    accountability,
     accounts,
     applications,
     cases,
     catalogue,
     certificates,
     evaluation,
+    follow_ups,
     notifications,
     operations,
+    rankings,
+    reports,
 )
 
 ROUTES = (
@@ -27,6 +31,17 @@ ROUTES = (
     ("/v1/complaints", evaluation.ComplaintsResource),
     ("/v1/complaints/{complaint_id}", evaluation.ComplaintResource),
     ("/v1/metrics", evaluation.MetricsResource),
+    # issue 6: complaints' steps, follow-ups, accountability, rankings, reports
+    ("/v1/complaints/{complaint_id}/transitions", evaluation.ComplaintTransitionsResource),
+    ("/v1/follow-ups", follow_ups.FollowUpsResource),
+    ("/v1/follow-ups/{follow_up_id}", follow_ups.FollowUpResource),
+    ("/v1/follow-ups/{follow_up_id}/transitions", follow_ups.FollowUpTransitionsResource),
+    ("/v1/accountability", accountability.AccountabilityResource),
+    ("/v1/accountability/records", accountability.AccountabilityRecordsResource),
+    ("/v1/metrics/rebuild", evaluation.MetricsRebuildResource),
+    ("/v1/rankings", rankings.RankingsResource),
+    ("/v1/rankings/formula", rankings.RankingFormulaResource),
+    ("/v1/reports/monthly", reports.MonthlyReportResource),
     ("/v1/certificates/{certificate_no}", certificates.CertificateResource),
     ("/healthz", operations.HealthResource),
     ("/readyz", operations.ReadyResource),
