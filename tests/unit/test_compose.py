@@ -240,6 +240,13 @@ def test_healthcheck_reports_an_unreachable_gateway(monkeypatch):
     assert healthcheck.main(["gateway"]) == 1
 
 
+def test_healthcheck_of_a_worker_dedicated_to_no_pool_is_unhealthy(monkeypatch, capsys):
+    monkeypatch.setenv("DEDICATED_DEPARTMENT", "health")
+    monkeypatch.setenv("DEPARTMENT_POOLS", "")
+    assert healthcheck.main(["intake"]) == 1
+    assert "DEPARTMENT_POOLS" in capsys.readouterr().err
+
+
 def compose_command() -> list[str] | None:
     """`docker compose` (the plugin) or, failing that, the standalone `docker-compose`."""
     candidates = []
