@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import contracts
@@ -20,7 +19,7 @@ from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, 
 from services.common.localtime import local_today
 from services.common.mongo import Storage, service_database
 from services.common.outbox import Outbox
-from services.common.rpc import TimeoutRpcProxy
+from services.common.rpc import TimeoutRpcProxy, rpc
 from services.intake import workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date

@@ -1,6 +1,5 @@
 """Notification service: turns events into messages for applicants, staff and
 supervisors, stores them (the in-app inbox) and sends them over SMS and email."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import contracts
@@ -10,7 +9,7 @@ from services.common.entrypoints import Pingable
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
-from services.common.rpc import TimeoutRpcProxy
+from services.common.rpc import TimeoutRpcProxy, rpc
 from services.notification.delivery import PENDING, Courier, new_delivery, utcnow
 from services.notification.dependencies import DeliverySettings
 from services.notification.recipients import contact_from, plan
