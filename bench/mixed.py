@@ -50,6 +50,8 @@ class MixedWorkload:
         self.url, self.item, self.offices, self.run_id = url, item, offices, run_id
         self.results = {op: Result(f"mixed: {op}") for op in OPERATIONS}
         self.lock = threading.Lock()
+        self.elapsed = 0.0
+        self.issued = 0
 
     def _headers(self, office: Office, role: str, number: int) -> dict:
         return {"Authorization": f"Bearer {office.tokens[role]}", "X-Request-Id": f"mixed-{self.run_id}-{number}"}
@@ -135,7 +137,8 @@ class MixedWorkload:
         return response.status_code, response.status_code == 200
 
     def run(self, count: int, duration: float) -> tuple[Result, dict[str, Result]]:
-        """`count` timed requests over every client (or `duration` seconds); returns the whole and each part."""
+        """`count` more timed requests over every client (or `duration` seconds); returns the whole and each
+        part so far (a run may be sliced: the offices keep their cases between slices)."""
         issued, lock = [0], threading.Lock()
         sessions = [requests.Session() for _ in self.offices]
 
@@ -156,12 +159,12 @@ class MixedWorkload:
             thread.start()
         for thread in threads:
             thread.join(duration + 60)
-        elapsed = time.monotonic() - started
+        self.elapsed += time.monotonic() - started
         for session in sessions:
             session.close()
-        whole = Result("mixed workload (all requests)", elapsed=elapsed)
+        whole = Result("mixed workload (all requests)", elapsed=self.elapsed)
         for result in self.results.values():
-            result.elapsed = elapsed
+            result.elapsed = self.elapsed
             whole.latencies += result.latencies
             whole.failures += result.failures
             whole.statuses.update(result.statuses)

@@ -9,9 +9,9 @@ submissions, reads, transitions, ratings, lists), as staff and applicants the be
 creates. Baselines, on the same broker and database through the gateway's RPC client
 under the gateway's gunicorn settings: one RPC to a service doing nothing (GET /ping),
 and the least a submission must do (POST /submit: one RPC, one indexed journaled
-insert, one confirmed publish). Each baseline runs before and after the platform's
-rows and every ratio is against both passes together, so a neighbour's load in the
-middle of the run weighs on both sides. Traffic goes to loopback only; every loop is
+insert, one confirmed publish). Baselines and platform are measured in interleaved
+rounds (each operation gets a slice of its requests in every round), so a neighbour's
+burst of load weighs on both alike. Traffic goes to loopback only; every loop is
 bounded in count and time.
 """
 import argparse
@@ -69,6 +69,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="baseline gunicorn workers; match the gateway's GATEWAY_WORKERS")
     parser.add_argument("--gunicorn-threads", type=int, default=int(os.environ.get("GATEWAY_THREADS", 8)),
                         help="baseline gunicorn threads; match the gateway's GATEWAY_THREADS")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="interleaved rounds: every operation gets a slice of its requests in each")
     parser.add_argument("--skip-mixed", action="store_true", help="only submissions and reads")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     args = parser.parse_args(argv)
@@ -76,6 +78,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.requests = max(1, min(args.requests, 100_000))
     args.mixed_requests = max(1, min(args.mixed_requests, 100_000))
     args.duration = max(1.0, min(args.duration, 600.0))
+    args.rounds = max(1, min(args.rounds, 50))
     return args
 
 
@@ -90,31 +93,6 @@ def merged(name: str, *passes: Result) -> Result:
     return whole
 
 
-def measure_baselines(args, logs: Path, label: str) -> tuple[Result, Result]:
-    baseline = Baseline(args.amqp, args.mongo, logs, args.workers, args.gunicorn_threads)
-    print(f"==> baselines ({label}): gunicorn + one RPC on 127.0.0.1:{baseline.port} (logs in {logs})", flush=True)
-    baseline.start()
-    rng = random.Random(label)
-    try:
-        def ping(session, worker, number):
-            return session.get(baseline.url, timeout=TIMEOUT, headers={"X-Request-Id": f"bench-ping-{number}"}
-                               ).status_code
-
-        def submit(session, worker, number):
-            body = complete_application({"code": ITEM, "materials": []}, rng)
-            return session.post(baseline.submit_url, json=body, timeout=TIMEOUT,
-                                headers={"Idempotency-Key": uuid.uuid4().hex,
-                                         "X-Request-Id": f"bench-submit-{number}"}).status_code
-
-        one_rpc = run_load(ONE_RPC, ping, args.threads, args.requests, args.duration, warmup=args.threads)
-        least = run_load(LEAST, submit, args.threads, args.requests, args.duration, ok_statuses=(201,),
-                         warmup=args.threads)
-        return one_rpc, least
-    finally:
-        baseline.stop()
-        baseline.clean()
-
-
 def offices(stack: StackClient, admin: str, item: dict, args, run_id: str) -> list[Office]:
     clerks = stack.create_clerks(admin, item["department"], args.threads, f"{run_id}m")
     chiefs = stack.create_clerks(admin, item["department"], args.threads, f"{run_id}m", role="chief_rep")
@@ -124,58 +102,89 @@ def offices(stack: StackClient, admin: str, item: dict, args, run_id: str) -> li
             for i, (clerk, chief, (username, token)) in enumerate(zip(clerks, chiefs, applicants, strict=True))]
 
 
-def measure_platform(args, run_id: str) -> list[Result]:
-    stack = StackClient(args.url)
-    if not stack.healthy():
-        sys.exit(f"the gateway at {args.url} does not answer /healthz: start the stack first "
-                 "(.venv/bin/python -m deploy.localstack run)")
-    item = stack.item(ITEM)
-    admin = stack.token("admin", args.admin_password)
-    print(f"==> creating {args.threads} clerk accounts in department {item['department']}", flush=True)
-    tokens = stack.create_clerks(admin, item["department"], args.threads, run_id)
-    rngs = [random.Random(f"{run_id}-{i}") for i in range(args.threads)]
-    case_nos: list[str] = []
+class Operations:
+    """Every measured operation as (name, request function, ok statuses), sharing accounts and cases."""
 
-    def headers(worker: int, number: int) -> dict:
-        return {"Authorization": f"Bearer {tokens[worker]}", "X-Request-Id": f"bench-{run_id}-{worker}-{number}"}
+    def __init__(self, args, run_id: str, baseline: Baseline):
+        self.args, self.run_id = args, run_id
+        stack = self.stack = StackClient(args.url)
+        if not stack.healthy():
+            sys.exit(f"the gateway at {args.url} does not answer /healthz: start the stack first "
+                     "(.venv/bin/python -m deploy.localstack run)")
+        self.item = stack.item(ITEM)
+        admin = stack.token("admin", args.admin_password)
+        print(f"==> creating accounts in department {self.item['department']}", flush=True)
+        self.tokens = stack.create_clerks(admin, self.item["department"], args.threads, run_id)
+        self.rngs = [random.Random(f"{run_id}-{i}") for i in range(args.threads)]
+        self.case_nos: list[str] = []
+        self.baseline = baseline
+        self.mixed = None if args.skip_mixed else MixedWorkload(
+            stack.url, self.item, offices(stack, admin, self.item, args, run_id), run_id)
 
-    def submit(session, worker, number):
-        response = session.post(f"{stack.url}/v1/applications", json=complete_application(item, rngs[worker]),
-                                headers={**headers(worker, number), "Idempotency-Key": uuid.uuid4().hex},
-                                timeout=TIMEOUT)
+    def _headers(self, worker: int, number: int) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[worker]}",
+                "X-Request-Id": f"bench-{self.run_id}-{worker}-{number}"}
+
+    def ping(self, session, worker, number):
+        return session.get(self.baseline.url, timeout=TIMEOUT, headers={"X-Request-Id": f"bench-ping-{number}"}
+                           ).status_code
+
+    def least_work(self, session, worker, number):
+        body = complete_application({"code": ITEM, "materials": []}, self.rngs[worker])
+        return session.post(self.baseline.submit_url, json=body, timeout=TIMEOUT,
+                            headers={"Idempotency-Key": uuid.uuid4().hex,
+                                     "X-Request-Id": f"bench-submit-{number}"}).status_code
+
+    def health(self, session, worker, number):
+        return session.get(f"{self.stack.url}/healthz", timeout=TIMEOUT).status_code
+
+    def submit(self, session, worker, number):
+        response = session.post(f"{self.stack.url}/v1/applications", timeout=TIMEOUT,
+                                json=complete_application(self.item, self.rngs[worker]),
+                                headers={**self._headers(worker, number), "Idempotency-Key": uuid.uuid4().hex})
         if response.status_code == 201:
             body = response.json()
-            case_nos.append(body["case_no"])
+            self.case_nos.append(body["case_no"])
             if body.get("status") != "accepted":
                 return f"201 {body.get('status')}"  # counted as a failure: the bench sends complete materials
         return response.status_code
 
-    def read(session, worker, number):
-        case_no = case_nos[number % len(case_nos)]
-        return session.get(f"{stack.url}/v1/cases/{case_no}", headers=headers(worker, number),
+    def read(self, session, worker, number):
+        case_no = self.case_nos[number % len(self.case_nos)]
+        return session.get(f"{self.stack.url}/v1/cases/{case_no}", headers=self._headers(worker, number),
                            timeout=TIMEOUT).status_code
 
-    def health(session, worker, number):
-        return session.get(f"{stack.url}/healthz", timeout=TIMEOUT).status_code
 
-    results = [run_load("GET /healthz (gateway, no RPC)", health, args.threads, args.requests, args.duration,
-                        warmup=args.threads)]
-    print("==> submitting applications", flush=True)
-    results.append(run_load(SUBMIT, submit, args.threads, args.requests, args.duration, ok_statuses=(201,),
-                            warmup=args.threads))
-    if case_nos:
-        print("==> reading cases", flush=True)
-        time.sleep(1.0)   # approval opens the cases from intake's events: read them once opened
-        results.append(run_load(READ, read, args.threads, args.requests, args.duration, warmup=args.threads))
-    else:
-        print("no case was created: case reads skipped", flush=True)
-    if not args.skip_mixed:
-        print("==> mixed workload", flush=True)
-        mixed = MixedWorkload(stack.url, item, offices(stack, admin, item, args, run_id), run_id)
-        whole, parts = mixed.run(args.mixed_requests, args.duration)
-        results += [whole, *parts.values()]
-        print(f"    ({sum(o.not_ready for o in mixed.offices)} actions put back: case not yet opened or decided)")
-    return results
+def measure(args, run_id: str, baseline: Baseline) -> tuple[Result, Result, list[Result], dict]:
+    """Every operation in `args.rounds` interleaved slices, so a neighbour's burst of load
+    falls on baselines and platform alike; returns (one-RPC, least-work, platform rows)."""
+    ops = Operations(args, run_id, baseline)
+    plan = [(ONE_RPC, ops.ping, (200,)), (LEAST, ops.least_work, (201,)),
+            ("GET /healthz (gateway, no RPC)", ops.health, (200,)), (SUBMIT, ops.submit, (201,)),
+            (READ, ops.read, (200,))]
+    passes: dict[str, list[Result]] = {name: [] for name, _, _ in plan}
+    per_slice = max(1, args.requests // args.rounds)
+    mixed = None
+    for number in range(args.rounds):
+        print(f"==> round {number + 1} of {args.rounds}", flush=True)
+        for name, request, ok in plan:
+            if name == READ:
+                if not ops.case_nos:
+                    continue
+                time.sleep(0.5)   # approval opens the cases from intake's events
+            passes[name].append(run_load(name, request, args.threads, per_slice, args.duration, ok_statuses=ok,
+                                         warmup=args.threads if number == 0 else 0))
+        if ops.mixed:
+            mixed = ops.mixed.run(max(1, args.mixed_requests // args.rounds), args.duration)
+    rows = [merged(name, *passes[name]) for name, _, _ in plan[2:] if passes[name]]
+    if mixed:
+        whole, parts = mixed
+        rows += [whole, *parts.values()]
+        print(f"    ({sum(o.not_ready for o in ops.mixed.offices)} mixed actions put back: case not yet "
+              "opened or decided)")
+    one_rpc, least = merged(ONE_RPC, *passes[ONE_RPC]), merged(LEAST, *passes[LEAST])
+    spread = {name: [round(r.throughput, 1) for r in passes[name]] for name in (ONE_RPC, LEAST, SUBMIT)}
+    return one_rpc, least, rows, spread
 
 
 def ratio(value: float, base: float) -> str:
@@ -228,19 +237,22 @@ def main(argv=None) -> None:
     run_id = time.strftime("%H%M%S") + uuid.uuid4().hex[:4]
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     before = machine()
-    print(f"==> {args.threads} threads, at most {args.requests} requests or {args.duration:.0f}s per operation; "
+    print(f"==> {args.threads} threads, {args.requests} requests per operation in {args.rounds} rounds; "
           f"{before['cpus']} cores, load average {before['load_average']}", flush=True)
-    first = measure_baselines(args, logs, "first pass")
-    results = measure_platform(args, run_id)
-    second = measure_baselines(args, logs, "second pass")
+    baseline = Baseline(args.amqp, args.mongo, logs, args.workers, args.gunicorn_threads)
+    print(f"==> baselines: gunicorn + one RPC on 127.0.0.1:{baseline.port} (logs in {logs})", flush=True)
+    baseline.start()
+    try:
+        one_rpc, least, results, spread = measure(args, run_id, baseline)
+    finally:
+        baseline.stop()
+        baseline.clean()
     shutil.rmtree(logs, ignore_errors=True)
-    one_rpc, least = merged(ONE_RPC, first[0], second[0]), merged(LEAST, first[1], second[1])
     after = machine()
     print()
     print(table(results, one_rpc, least))
-    print(f"\nbaseline passes (req/s): 1-RPC {first[0].throughput:.1f} then {second[0].throughput:.1f}; "
-          f"least-work {first[1].throughput:.1f} then {second[1].throughput:.1f}; "
-          f"load average {before['load_average']} -> {after['load_average']} on {after['cpus']} cores")
+    print("\nper round (req/s): " + "; ".join(f"{name.split(' (')[0]} {values}" for name, values in spread.items()))
+    print(f"load average {before['load_average']} -> {after['load_average']} on {after['cpus']} cores")
     print("targets:")
     print("\n".join(targets(results, one_rpc, least)))
     for result in [one_rpc, least, *results]:
@@ -250,9 +262,8 @@ def main(argv=None) -> None:
                 " (429: the gateway's rate limit; start it with GATEWAY_RATE_LIMIT=0 to bench)"
                 if 429 in odd else ""))
     report = {"run_id": run_id, "url": args.url, "threads": args.threads, "requests": args.requests,
-              "machine": {"before": before, "after": after},
-              "baselines": {"one_rpc": one_rpc.summary(), "least_work": least.summary(),
-                            "passes": [r.summary() for r in (*first, *second)]},
+              "rounds": args.rounds, "machine": {"before": before, "after": after},
+              "baselines": {"one_rpc": one_rpc.summary(), "least_work": least.summary()}, "per_round": spread,
               "operations": [r.summary() for r in results]}
     out = args.json or ROOT / "bench" / "results" / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
