@@ -12,6 +12,7 @@ import falcon.media
 from gateway import errors
 from gateway.accounts import ensure_admin
 from gateway.auth import Authenticator
+from gateway.idempotency import Idempotency, IdempotencyStore
 from gateway.metrics import Metrics
 from gateway.middleware import Credentials, RateLimit, RequestContext
 from gateway.resources.base import Deps
@@ -28,8 +29,9 @@ def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.Ap
     metrics = Metrics()
     authenticator = Authenticator(store, settings)
     deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics)
+    idempotency = Idempotency(IdempotencyStore(store.accounts.database), settings.rpc_timeout)
     app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
-                                 RateLimit(settings.rate_limit_per_minute)])
+                                 RateLimit(settings.rate_limit_per_minute), idempotency])
     app.req_options.strip_url_path_trailing_slash = True
     # Chinese text as UTF-8, not \u escapes: readable by people and half the bytes.
     utf8_json = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
