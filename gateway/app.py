@@ -22,13 +22,14 @@ from gateway.settings import GatewaySettings
 log = logging.getLogger(__name__)
 
 
-def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.App:
+def create_app(rpc, store, settings: GatewaySettings | None = None, dead_letters=None) -> falcon.App:
     settings = settings or GatewaySettings()
     store.ensure_indexes()
     ensure_admin(store, settings)
     metrics = Metrics()
     authenticator = Authenticator(store, settings)
-    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics)
+    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics,
+                dead_letters=dead_letters)
     idempotency = Idempotency(IdempotencyStore(store.accounts.database), settings.rpc_timeout)
     app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
                                  RateLimit(settings.rate_limit_per_minute), idempotency])
@@ -45,6 +46,7 @@ def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.Ap
 def get_app() -> falcon.App:
     from pymongo import MongoClient
 
+    from gateway.dead_letters import DeadLetterOffice
     from gateway.rpc import RpcClient
     from gateway.store import AccountStore
     from services.common.config import database_name, setting
@@ -59,5 +61,6 @@ def get_app() -> falcon.App:
     client = MongoClient(setting("MONGO_URI"), tz_aware=True, serverSelectionTimeoutMS=3000,
                          connectTimeoutMS=3000, socketTimeoutMS=10000)
     store = AccountStore(client[database_name("gateway")])
+    dead_letters = DeadLetterOffice(setting("AMQP_URI"), client[database_name("gateway")])
     log.info("gateway app created")
-    return create_app(rpc, store, settings)
+    return create_app(rpc, store, settings, dead_letters)

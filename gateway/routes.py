@@ -32,4 +32,7 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # issue 10: dead letters for ops
+    ("/v1/ops/dead-letters", operations.DeadLettersResource),
+    ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),
 )
