@@ -29,6 +29,21 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b"\0" + path.encode() + b"\0" + body).hexdigest()
 
 
+def applied_since(case: dict, action: str, role: str | None, since: float) -> bool:
+    """Whether the case's history shows `action` by this role at or after `since` (unix seconds):
+    a retried transition answered 409 because its first attempt went through after all."""
+    for entry in reversed(case.get("history") or []):
+        try:
+            at = datetime.fromisoformat(entry["at"]).timestamp()
+        except (KeyError, TypeError, ValueError):
+            continue
+        if at < since - 1:  # clocks of one machine room; a second of slack
+            return False
+        if entry.get("action") == action and entry.get("actor_role") == role:
+            return True
+    return False
+
+
 class IdempotencyStore:
     """The `idempotency_keys` collection of the gateway's database."""
 
@@ -40,7 +55,8 @@ class IdempotencyStore:
         now = time.time() if now is None else now
         try:
             self.keys.insert_one({"_id": key_id, "fingerprint": print_, "state": "pending", "attempt": 1,
-                                  "lease_until": now + lease, "created_at": datetime.now(UTC).isoformat()})
+                                  "lease_until": now + lease, "first_try": now,
+                                  "created_at": datetime.now(UTC).isoformat()})
             return "claimed", None
         except DuplicateKeyError:
             pass
@@ -55,7 +71,7 @@ class IdempotencyStore:
             return "busy", doc
         taken = self.keys.update_one({"_id": key_id, "state": "pending", "attempt": doc["attempt"]},
                                      {"$set": {"lease_until": now + lease}, "$inc": {"attempt": 1}})
-        return ("claimed", None) if taken.modified_count else ("busy", doc)
+        return ("claimed", doc) if taken.modified_count else ("busy", doc)
 
     def answer(self, key_id: str, status: int, body: str, content_type: str | None, location: str | None) -> None:
         self.keys.update_one({"_id": key_id}, {"$set": {
@@ -77,7 +93,7 @@ class Idempotency:
         self.lease = 4 * rpc_timeout + 5
 
     def process_request(self, req, resp):
-        req.context.idempotency_key = None
+        req.context.idempotency_key = req.context.retry_since = None
         key = req.get_header("Idempotency-Key")
         actor = req.context.actor
         if key is None or req.method not in METHODS or req.path in OWN_KEYS or actor is None:
@@ -97,6 +113,8 @@ class Idempotency:
             self._replay(resp, doc)
             return
         req.context.idempotency_key = key_id
+        # A retry of a request whose first attempt got no definite answer: the change may be done already.
+        req.context.retry_since = doc.get("first_try") if doc else None
 
     def process_response(self, req, resp, resource, req_succeeded):
         key_id = getattr(req.context, "idempotency_key", None)
