@@ -352,6 +352,7 @@ def test_nothing_lost_or_duplicated_or_wrong_under_faults(fault_stack):
         print("  ", line)
     assert len(fault_log) >= 14, f"the fault schedule did not finish: {fault_log}"
     assert tried >= MIN_CASES
+    assert not [line for line in fault_log if "had died" in line], "a process died on its own under the faults"
     assert not lost, f"accepted submissions lost: {lost[:10]}"
     assert not duplicated_numbers, f"one case number told to two clients: {duplicated_numbers[:10]}"
     assert not wrong, wrong[:10]
