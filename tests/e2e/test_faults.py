@@ -184,19 +184,24 @@ def faults(stack: Stack, log: list[str], stop: threading.Event) -> None:
     def pause(seconds):
         stop.wait(seconds)
 
+    def supervised(expected):
+        """Restarted as the run command does it (deploy/localstack.py Stack.supervise)."""
+        restarted = stack.supervise()
+        note(f"supervisor restarted {', '.join(restarted) or 'nothing'}")
+        if restarted != [expected]:
+            note(f"{expected} not restarted alone: had died")
+
     pause(4)
     for name in ("intake", "approval", "notification", "evaluation"):
         note(f"kill -9 {name}")
         stack.services[name].kill()
         pause(2.5)
-        stack.services[name].start()
-        note(f"{name} restarted")
+        supervised(name)
         pause(3)
     note("kill -9 rabbitmq")
     stack.rabbit.kill()
     pause(1)
-    stack.rabbit.start()
-    note("rabbitmq restarted")
+    supervised("rabbitmq")
     pause(5)
     note("kill -9 database")
     stack.mongo.kill()
