@@ -47,6 +47,9 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # issue 10: dead letters for ops
+    ("/v1/ops/dead-letters", operations.DeadLettersResource),
+    ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),
 )
 
 # --- pages (HTML for people; gateway/pages, installed by gateway.pages.install) ---
