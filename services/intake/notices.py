@@ -2,12 +2,12 @@
 
 Each is numbered and dated; the text is what the applicant reads.
 """
-DEPARTMENT_NAMES = {"health": "卫生健康委员会", "market": "市场监督管理局"}
 LAW = "《中华人民共和国行政许可法》"
 
 
 def _authority(case: dict) -> str:
-    return DEPARTMENT_NAMES.get(case["department"], case["department"])
+    """The department's name as the catalogue (departments are data) gave it to the item."""
+    return (case.get("item") or {}).get("department_name") or case["department"]
 
 
 def _addressee(case: dict) -> str:

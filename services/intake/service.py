@@ -2,7 +2,6 @@
 import datetime as dt
 import logging
 
-from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from services.common import contracts
@@ -10,31 +9,19 @@ from services.common.config import setting
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.common.mongo import Storage, service_database
+from services.common.mongo import Storage
 from services.common.outbox import Outbox
 from services.common.rpc import TimeoutRpcProxy
 from services.intake import workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date
-from services.intake.catalogue import new_version
+from services.intake.catalogue_entrypoints import CatalogueEntrypoints
 from services.intake.completeness import check_completeness, merge_materials, still_missing
 from services.intake.privacy import stored_applicant
 from services.intake.records import case_view, fingerprint, new_record
-from services.intake.seed import seed_items
 from services.intake.store import APPLICATIONS, IntakeStore
 
 log = logging.getLogger(__name__)
-CATALOGUE_EDITORS = ("department_admin", "centre_admin")
-
-
-class CatalogueSeed(DependencyProvider):
-    """Loads the demo catalogue at start when the catalogue is empty."""
-
-    def setup(self):
-        store = IntakeStore(service_database(self.container.service_name, self.container.config))
-        store.ensure_indexes()
-        if store.catalogue_empty():
-            log.info("seeded %d catalogue items", store.seed_items(seed_items()))
 
 
 def _now() -> tuple[str, str]:
@@ -43,40 +30,15 @@ def _now() -> tuple[str, str]:
     return moment.isoformat(), local_date(moment).isoformat()
 
 
-class IntakeService(OutboxSweeper):
+class IntakeService(CatalogueEntrypoints, OutboxSweeper):
     name = contracts.Intake.SERVICE
 
     request_id = RequestId()
     store = Storage(IntakeStore)
     outbox = Outbox(APPLICATIONS)
-    catalogue_seed = CatalogueSeed()
     approval = TimeoutRpcProxy(contracts.Approval.SERVICE, timeout=5)
 
 
-
-    # --- catalogue --------------------------------------------------------
-    @rpc
-    def list_items(self, department=None, category=None):
-        return self.store.list_items(department, category)
-
-    @rpc
-    def get_item(self, code, version=None):
-        item = self.store.get_item(code, version)
-        if item is None:
-            raise NotFound(f"事项目录中没有 {code}" + (f"（版本 {version}）" if version else ""))
-        return item
-
-    @rpc
-    def update_item(self, code, changes, actor):
-        """A new version of an item (cases already received keep theirs)."""
-        current = self.get_item(code)
-        role, department = actor.get("role"), actor.get("department")
-        if role not in CATALOGUE_EDITORS or (role == "department_admin" and department != current["department"]):
-            raise Forbidden("只有本部门管理员可以修改本部门事项")
-        item = new_version(current, changes if isinstance(changes, dict) else {})
-        if not self.store.save_new_version(item):
-            raise Conflict("事项已被他人修改，请刷新后重试")
-        return item
 
     # --- applications -----------------------------------------------------
     @rpc

@@ -5,6 +5,7 @@ Free text that came from people (reasons, comments, subjects) is passed
 through `mask_text`, so an ID number or phone typed into it never reaches a
 message. Email reuses the inbox wording; SMS is a short form.
 """
+import datetime as dt
 from dataclasses import dataclass
 from string import Template
 
@@ -15,6 +16,8 @@ APPLICANT, SUPERVISOR, STAFF = "applicant", "supervisor", "staff"
 INBOX, SMS, EMAIL = "inbox", "sms", "email"
 
 RESULT_TEXT = {"approved": "准予许可", "denied": "不予许可"}
+CERTIFICATE_ACTIONS = {"revoke": "撤销", "cancel": "注销"}
+RENEWAL_LEAD_DAYS = 30
 LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 REMEDY = "如不服本决定，可自收到之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。"
 
@@ -53,6 +56,16 @@ _INBOX = {
         "您申请的“${item_name}”（办件编号${case_no}）许可证已制发，证书编号${certificate_no}，"
         "有效期${valid_from}至${valid_until}。请携带有效身份证件到窗口领取。",
     ),
+    # licences (issue 7)
+    (contracts.CERTIFICATE_EXPIRING, APPLICANT): _t(
+        "许可证到期提醒：${certificate_no}",
+        "您持有的“${item_name}”许可证（证书编号${certificate_no}）将于${valid_until}到期，距到期还有${days_left}天。"
+        "如需继续从事许可活动，请于${renew_by}前（有效期届满三十日前）提出延续申请；逾期未延续的，许可证到期后将依法注销。",
+    ),
+    (contracts.CERTIFICATE_STATUS_CHANGED, APPLICANT): _t(
+        "许可证${action_text}通知：${certificate_no}",
+        "您持有的“${item_name}”许可证（证书编号${certificate_no}）已于${on}依法${action_text}。理由：${reason}。${remedy}",
+    ),
     (contracts.RATING_SUBMITTED, SUPERVISOR): _t(
         "差评提醒：${case_no}",
         "办件${case_no}（${department}，事项${item_code}）收到差评：${level_label}。"
@@ -87,6 +100,14 @@ _SMS = {
     ),
     (contracts.CERTIFICATE_ISSUED, APPLICANT): _t(
         "领证通知", "【政务服务中心】您的“${item_name}”证书${certificate_no}已制发，请携带身份证件到窗口领取。"
+    ),
+    (contracts.CERTIFICATE_EXPIRING, APPLICANT): _t(
+        "许可证到期提醒",
+        "【政务服务中心】您的许可证${certificate_no}将于${valid_until}到期，请于${renew_by}前申请延续。",
+    ),
+    (contracts.CERTIFICATE_STATUS_CHANGED, APPLICANT): _t(
+        "许可证${action_text}通知",
+        "【政务服务中心】您的许可证${certificate_no}已于${on}${action_text}，详情请查看站内消息。",
     ),
 }
 
@@ -140,7 +161,17 @@ def _values(event: dict) -> dict:
         "subject": mask_text(event.get("subject") or ""),
         "complaint_id": event.get("complaint_id") or "",
         "case_part": f"，涉及办件{event['case_no']}" if event.get("case_no") else "",
+        "days_left": event.get("days_left", ""),
+        "renew_by": _days_before(event.get("valid_until"), RENEWAL_LEAD_DAYS),
+        "action_text": CERTIFICATE_ACTIONS.get(event.get("action"), event.get("action") or ""),
+        "on": event.get("on") or "",
     }
+
+
+def _days_before(day: str | None, days: int) -> str:
+    if not day:
+        return ""
+    return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
 
 
 def render(event: dict, audience: str, channel: str) -> Rendered:
