@@ -6,9 +6,12 @@ from gateway.resources import (
     cases,
     catalogue,
     certificates,
+    documents,
     evaluation,
+    licences,
     notifications,
     operations,
+    progress,
 )
 
 ROUTES = (
@@ -32,4 +35,13 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # licences, documents, progress, results, catalogue editing (issue 7)
+    ("/v1/items/{code}/versions", catalogue.ItemVersionsResource),
+    ("/v1/departments", catalogue.DepartmentsResource),
+    ("/v1/certificates", licences.CertificatesResource),
+    ("/v1/certificates/{certificate_no}/transitions", licences.CertificateTransitionsResource),
+    ("/v1/results", licences.ResultsResource),
+    ("/v1/progress/{case_no}", progress.ProgressResource),
+    ("/v1/cases/{case_no}/documents", documents.DocumentsResource),
+    ("/v1/cases/{case_no}/documents/{kind}", documents.DocumentResource),
 )

@@ -27,6 +27,7 @@ class Intake:
     CREATE_ITEM = "create_item"          # (item, actor) -> item (version 1)
     ITEM_VERSIONS = "item_versions"      # (code) -> [{"version","changed_at","changed_by","changes"}] newest first
     LIST_DEPARTMENTS = "list_departments"  # () -> [{"code","name","full_name","window","consult_phone",...}]
+    CHECK_QUERY_CODE = "check_query_code"  # (case_no, code) -> True; NotFound when unknown or wrong (same answer)
     SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
     GET_CONTACT = "get_contact"          # (case_no) -> {"phone","email"} in full: for notification's sends only
@@ -69,6 +70,9 @@ class Evaluation:
 
 
 SERVICES = (Intake.SERVICE, Approval.SERVICE, Notification.SERVICE, Evaluation.SERVICE)
+# The actor the gateway passes for one who proved to hold a case's query code (查询码), without an account:
+# {"username": "case:<case_no>", "role": QUERY_CODE_ROLE}; evaluation lets it rate that case only.
+QUERY_CODE_ROLE = "query_code"
 
 # --- events -----------------------------------------------------------------
 # Fields every event carries, added by `event()`.

@@ -8,6 +8,7 @@ import datetime as dt
 
 from services.common.calendar import OfficialCalendar
 from services.common.clock import WorkingDayClock
+from services.common.contracts import QUERY_CODE_ROLE
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 
 # Working days on the official calendar, as approval counts them (the same pure domain module).
@@ -65,7 +66,8 @@ def check_may_rate(actor: dict, facts: dict | None, case_no: str) -> None:
     submitted_by = facts.get("submitted_by")
     is_owner = facts.get("owner") is not None and username == facts.get("owner")
     is_client = role == "api_client" and submitted_by is not None and username == submitted_by
-    if not (is_owner or is_client):
+    is_code_holder = role == QUERY_CODE_ROLE and username == f"case:{case_no}"  # checked by the gateway
+    if not (is_owner or is_client or is_code_holder):
         raise Forbidden("只有办件申请人或提交该办件的接入系统可以评价")
     if not facts.get("decided_on"):
         raise Conflict(f"办件 {case_no} 尚未办结，暂不能评价")

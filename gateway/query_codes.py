@@ -1,0 +1,35 @@
+"""Access by case number and query code (查询码), without an account: the code is checked by intake,
+wrong codes and unknown cases answer the same 404, and guessing is rate limited."""
+from gateway.guesses import GuessLimiter
+from services.common.contracts import QUERY_CODE_ROLE, Intake
+from services.common.errors import NotFound
+
+_limiters: dict[int, GuessLimiter] = {}
+
+
+def limiter(store) -> GuessLimiter:
+    """One limiter per account store (the gateway's database), made on first use."""
+    key = id(store)
+    if key not in _limiters:
+        _limiters[key] = GuessLimiter(store.accounts.database["query_code_guesses"])
+    return _limiters[key]
+
+
+def verify(resource, req, case_no: str, code) -> None:
+    """Raise 404 unless `code` is the case's query code; 429 after too many wrong guesses."""
+    guesses = limiter(resource.deps.store)
+    address = req.remote_addr or "-"
+    guesses.check(case_no, address)
+    try:
+        if isinstance(code, str) and code and resource.call(req, Intake.SERVICE, Intake.CHECK_QUERY_CODE,
+                                                            case_no, code.strip().upper()):
+            return
+    except NotFound:
+        pass
+    guesses.wrong(case_no, address)
+    raise NotFound(f"办件 {case_no} 不存在或查询码不正确")
+
+
+def code_holder(case_no: str) -> dict:
+    """The actor for one who proved to hold the case's query code (evaluation lets it rate that case only)."""
+    return {"username": f"case:{case_no}", "role": QUERY_CODE_ROLE, "department": None, "display_name": "查询码持有人"}
