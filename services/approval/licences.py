@@ -9,7 +9,6 @@ and a read in between finds the certificate in its case.
 import datetime as dt
 import logging
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.approval import certificates, existing_licences, results
@@ -18,6 +17,7 @@ from services.common import contracts
 from services.common.config import float_setting, setting
 from services.common.errors import Conflict, NotFound
 from services.common.localtime import local_today
+from services.common.rpc import rpc
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ import datetime as dt
 import logging
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 from services.common.mongo import service_database
+from services.common.rpc import rpc
 from services.intake.catalogue import changes_between, new_version, validate_item
 from services.intake.departments import seed_departments
 from services.intake.seed import seed_items
@@ -43,7 +43,7 @@ def check_editor(actor: dict, department: str | None) -> None:
 
 
 class CatalogueEntrypoints:
-    """Needs `store` (IntakeStore) on the service."""
+    """Needs `store` (IntakeStore) and `catalogue` (the submissions' item cache) on the service."""
 
     catalogue_seed = CatalogueSeed()
 
@@ -72,6 +72,7 @@ class CatalogueEntrypoints:
         item = validate_item({**raw, "version": 1} if isinstance(raw, dict) else raw, self.store.list_departments())
         if not self.store.create_item(item, _now(), actor.get("username")):
             raise Conflict(f"事项编码 {item['code']} 已存在", [field_error("code", "事项编码已存在")])
+        self.catalogue.put(item)
         return item
 
     @rpc
@@ -84,6 +85,7 @@ class CatalogueEntrypoints:
         item = new_version(current, changes, self.store.list_departments())
         if not self.store.save_new_version(item, _now(), actor.get("username"), changes_between(current, item)):
             raise Conflict("事项已被他人修改，请刷新后重试")
+        self.catalogue.put(item)
         return item
 
     @rpc
