@@ -57,9 +57,6 @@ def _notice(case: dict, kind: str, authority: str, centre: str) -> Document:
     # intake's text ends with its own signature (department, date): the layout signs instead
     while body and (body[-1] == notice.get("date") or "政务服务中心窗口" in body[-1]):
         body.pop()
-    query_code = notice.get("query_code")
-    if kind == "acceptance_notice" and query_code:
-        body.append(f"查询码：{query_code}（凭办件编号和查询码可在政务服务中心网站或窗口查询办理进度，并对本次服务进行评价）")
     return Document(kind, TITLES[kind], notice.get("number") or f"{kind}-{case['case_no']}", notice.get("date") or "",
                     authority, centre, case["case_no"], addressee, body)
 

@@ -13,7 +13,7 @@ class CaseResource(Resource):
         actor = require(req)
         case = self.load_case(req, case_no)
         ensure_visible(actor, case, case_no)
-        resp.media = case
+        resp.media = query_codes.shown_to(actor, case)
 
 
 class SupplementsResource(Resource):

@@ -16,7 +16,7 @@ class _CaseDocuments(Resource):
         actor = require(req)
         case = self.load_case(req, case_no)
         ensure_visible(actor, case, case_no)
-        return case
+        return query_codes.shown_to(actor, case)
 
 
 class DocumentsResource(_CaseDocuments):

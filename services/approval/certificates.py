@@ -131,6 +131,13 @@ def new_certificate(number: str, case: dict, issued_on: dt.date, issued_at: str,
     }
 
 
+def check_continuable(previous: dict, today: dt.date) -> None:
+    """延续/变更/补办 continue a licence still in force (or, for a late decision on a renewal, just expired)."""
+    status = current_status(previous, today)
+    if status not in ("valid", "expired"):
+        raise Conflict(f"原许可证 {previous['certificate_no']} {STATUS_NAMES[status]}，不能据此换发新证")
+
+
 def replaced_update(certificate: dict, by: dict, at: str, on: dt.date) -> dict:
     """The update marking `certificate` replaced by the licence `by` (延续/变更/补办 issued)."""
     entry = history_entry("replaced", "replaced", at, on, case_no=by["case_no"], replaced_by=by["certificate_no"])

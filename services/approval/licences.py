@@ -41,8 +41,12 @@ class LicenceEntrypoints:
     def new_certificate(self, case: dict, today: dt.date, now: str) -> dict:
         """The certificate an issue_certificate step records in the case's own write."""
         previous = None
-        if certificates.licence_action(case) in certificates.CONTINUING_ACTIONS and case.get("licence_of"):
-            previous = self.find_certificate(case["licence_of"])
+        if certificates.licence_action(case) in certificates.CONTINUING_ACTIONS:
+            # The licence the application named: intake keeps it with the application.
+            licence_of = case.get("licence_of") or self.intake.get_application(case["case_no"]).get("licence_of")
+            if licence_of:
+                previous = self.find_certificate(licence_of)
+                certificates.check_continuable(previous, today)
         year_key = certificates.counter_key(case["department"], today.year)
         number = certificates.certificate_number(
             case["department"], setting("REGION_CODE"), today.year, self.store.next_sequence(year_key))

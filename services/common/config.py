@@ -34,6 +34,8 @@ DEFAULTS = {
     # the names on formal documents.
     "CERTIFICATE_REMINDER_SECONDS": "3600",
     "CENTRE_NAME": "商丘市政务服务中心",
+    # Where the public pages are (links in SMS: progress and rating by query code).
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
 }
 
 

@@ -26,6 +26,7 @@ from services.intake.catalogue_entrypoints import CatalogueEntrypoints
 from services.intake.completeness import check_completeness, merge_materials, still_missing
 from services.intake.dependencies import CachedCalendar, CachedCatalogue
 from services.intake.privacy import stored_applicant
+from services.intake.public_window import PublicWindowEntrypoints
 from services.intake.records import case_view, fingerprint, new_record
 from services.intake.store import APPLICATIONS, KEY_INDEX, DuplicateCase, IntakeStore
 
@@ -41,7 +42,7 @@ def _now() -> tuple[str, str]:
     return moment.isoformat(), local_date(moment).isoformat()
 
 
-class IntakeService(CatalogueEntrypoints, OutboxSweeper):
+class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper):
     name = contracts.Intake.SERVICE
 
     request_id = RequestId()
@@ -74,7 +75,8 @@ class IntakeService(CatalogueEntrypoints, OutboxSweeper):
         code = application.get("item_code") if isinstance(application, dict) else None
         item = self.catalogue.get(code) if isinstance(code, str) and code else None
         try:
-            cleaned = validate_application(application, item, dt.date.fromisoformat(today))
+            cleaned = self.validate_licence_application(validate_application, application, item,
+                                                        dt.date.fromisoformat(today))
         except InvalidInput:
             replay = self._replay(key, application) if key else None   # the item may have changed since
             if replay is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from string import Template
 
 from services.common import contracts
+from services.common.config import setting
 from services.common.masking import mask_text
 
 APPLICANT, SUPERVISOR, STAFF = "applicant", "supervisor", "staff"
@@ -87,7 +88,8 @@ _INBOX = {
 
 _SMS = {
     (contracts.APPLICATION_ACCEPTED, APPLICANT): _t(
-        "受理通知", "【政务服务中心】您的“${item_name}”已受理，办件编号${case_no}，承诺办结日期${promised}。"
+        "受理通知", "【政务服务中心】您的“${item_name}”已受理，办件编号${case_no}，查询码${query_code}，"
+                    "承诺办结日期${promised}。进度查询：${public_url}/progress"
     ),
     (contracts.ONE_TIME_NOTICE_ISSUED, APPLICANT): _t(
         "一次性告知", "【政务服务中心】您的“${item_name}”需补正${missing_count}项材料：${missing_names}。"
@@ -96,7 +98,8 @@ _SMS = {
         "不予受理通知", "【政务服务中心】您的“${item_name}”（${case_no}）不予受理，理由：${reason}。"
     ),
     (contracts.CASE_DECIDED, APPLICANT): _t(
-        "审批决定", "【政务服务中心】您的“${item_name}”（${case_no}）审批结果：${result_text}。详情请查看站内消息。"
+        "审批决定", "【政务服务中心】您的“${item_name}”（${case_no}）审批结果：${result_text}。"
+                    "欢迎凭受理短信中的查询码评价：${public_url}/rate/${case_no}"
     ),
     (contracts.CERTIFICATE_ISSUED, APPLICANT): _t(
         "领证通知", "【政务服务中心】您的“${item_name}”证书${certificate_no}已制发，请携带身份证件到窗口领取。"
@@ -165,6 +168,8 @@ def _values(event: dict) -> dict:
         "renew_by": _days_before(event.get("valid_until"), RENEWAL_LEAD_DAYS),
         "action_text": CERTIFICATE_ACTIONS.get(event.get("action"), event.get("action") or ""),
         "on": event.get("on") or "",
+        "query_code": (event.get("notice") or {}).get("query_code") or "见受理通知书",
+        "public_url": setting("PUBLIC_BASE_URL").rstrip("/"),
     }
 
 

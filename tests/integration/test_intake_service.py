@@ -252,7 +252,7 @@ def test_refusal_needs_a_reason_and_is_announced(intake, service_config):
 def test_case_numbers_count_up_per_department(intake):
     first = intake.submit_application(body(), CLERK)["case_no"]
     second = intake.submit_application(body(), CLERK)["case_no"]
-    market = intake.submit_application({**body(), "item_code": "MARKET-FOOD-BUSINESS-CHANGE", "materials": []},
+    market = intake.submit_application({**body(), "item_code": "MARKET-FOOD-BUSINESS-NEW", "materials": []},
                                        {**CLERK, "department": "market"})["case_no"]
     assert first[:-5] == second[:-5] and int(second[-5:]) == int(first[-5:]) + 1
     assert "-MARKET-" in market and market.endswith("-00001")

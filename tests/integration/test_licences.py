@@ -94,7 +94,7 @@ def test_a_conflicting_issue_leaves_no_certificate(approval, approval_db):
 
 def test_renewal_continues_the_old_licence_and_replaces_it(approval):
     old = register(approval, 60)
-    renewed = issue(approval, certificate_no=old["certificate_no"],
+    renewed = issue(approval, licence_of=old["certificate_no"],
                     item={"licence_action": "renew", "licence_name": "公共场所卫生许可证"})
     new = approval.get_certificate(renewed["certificate_no"])
     assert new["replaces"] == old["certificate_no"] and new["status"] == "valid"
