@@ -258,3 +258,48 @@ def test_catalogue_edits_by_the_items_department(api, staff):
     assert made.status_code == 201 and made.json()["department_name"] == "市场监督管理局", made.text
     departments = api.get("/v1/departments").json()["departments"]
     assert {d["code"] for d in departments} == {"health", "market"}
+
+
+def test_approval_killed_between_issuing_and_filing_leaves_one_outcome(api, stack, staff, holder):
+    """The case write carries the certificate; approval dies before anything else happens. After the restart
+    the case has its number and the public view shows that very certificate, valid, once."""
+    from deploy.localstack import PYTHON, ManagedProcess
+    from services.common import contracts
+    from services.common.config import database_name
+    from services.common.mongo import get_client
+    from services.common.outbox import CRASH_BEFORE_PUBLISH
+
+    submitted = apply(holder, api, "HEALTH-LICENCE-REPLACE", register(staff, holder, 300))
+    assert submitted.status_code == 201, submitted.text
+    case_no = submitted.json()["case_no"]
+    assert once_opened(lambda: staff["clerk"].transition(case_no, "start_review")).status_code == 200
+    assert staff["chief"].transition(case_no, "approve").status_code == 200
+
+    stack.services["approval"].stop()
+    crashing = ManagedProcess(
+        "approval-crash", [PYTHON, "-m", "services.run", "approval"],
+        {**stack.env, CRASH_BEFORE_PUBLISH: contracts.CERTIFICATE_ISSUED}, stack.var / "logs" / "approval-crash.log")
+    crashing.start()
+    try:
+        eventually(lambda: staff["clerk"].get(f"/v1/cases/{case_no}").status_code == 200, timeout=60)
+        died = staff["chief"].transition(case_no, "issue_certificate")
+        assert died.status_code == 503, died.text   # the worker died before answering
+        eventually(lambda: not crashing.alive(), timeout=20)
+        # what the crash left: the case write with its certificate, nothing filed yet
+        database = get_client(stack.mongo_uri)[database_name("approval", stack.env["MONGO_DB_PREFIX"])]
+        stored = database.cases.find_one({"_id": case_no})
+        assert stored["status"] == "certificate_issued" and stored["certificate_pending"] is True
+        assert database.certificates.count_documents({"case_no": case_no}) == 0
+    finally:
+        crashing.kill()
+        stack.services["approval"] = stack.service_process("approval")
+        stack.services["approval"].start()
+
+    case = eventually(lambda: (r := staff["clerk"].get(f"/v1/cases/{case_no}")).status_code == 200 and r.json(),
+                      timeout=60)
+    assert case["status"] == "certificate_issued" and case["certificate_no"]
+    # each gateway worker's circuit to approval closes on its first answer after the restart
+    shown = eventually(lambda: (r := requests.get(f"{api.base}/v1/certificates/{case['certificate_no']}",
+                                                  timeout=30)).status_code == 200 and r.json(), timeout=30)
+    assert shown["status"] == "valid" and shown["case_no"] == case_no
+    assert eventually(lambda: staff["chief"].transition(case_no, "issue_certificate").status_code == 409)
