@@ -2,7 +2,7 @@
 wrong codes and unknown cases answer the same 404, and guessing is rate limited."""
 from gateway.access import STAFF_ROLES
 from gateway.guesses import GuessLimiter
-from services.common.contracts import QUERY_CODE_ROLE, Intake
+from services.common.contracts import Intake
 from services.common.errors import NotFound
 
 _limiters: dict[int, GuessLimiter] = {}
@@ -33,7 +33,8 @@ def verify(resource, req, case_no: str, code) -> None:
 
 def code_holder(case_no: str) -> dict:
     """The actor for one who proved to hold the case's query code (evaluation lets it rate that case only)."""
-    return {"username": f"case:{case_no}", "role": QUERY_CODE_ROLE, "department": None, "display_name": "查询码持有人"}
+    return {"username": f"case:{case_no}", "role": "applicant", "via": "query_code", "department": None,
+            "display_name": "查询码持有人"}
 
 
 def shown_to(actor: dict, case: dict) -> dict:

@@ -39,14 +39,14 @@ class TransitionsResource(Resource):
 
 class RatingResource(Resource):
     def on_post(self, req, resp, case_no):
-        code = req.get_param("code")
-        if code is not None:  # 评价器 / the SMS link: the query code instead of an account
-            body = validate(read_json(req), schemas.RATING)
+        body = read_json(req)
+        code = req.get_param("code") or body.pop("code", None)   # ?code= (SMS link) or in the body (评价器)
+        validate(body, schemas.RATING)
+        if code is not None:  # the query code instead of an account
             query_codes.verify(self, req, case_no, code)
             actor = query_codes.code_holder(case_no)
         else:
             actor = require(req, "applicant", "api_client")
-            body = validate(read_json(req), schemas.RATING)
             ensure_visible(actor, self.load_case(req, case_no), case_no)
         resp.media = self.call(req, Evaluation.SERVICE, Evaluation.RATE, case_no, actor, body["level"],
                                comment=body.get("comment"), channel=body.get("channel"))
