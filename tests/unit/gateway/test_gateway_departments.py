@@ -15,7 +15,7 @@ MARKET_CASE = "411400-MARKET-20260105-00001"
 
 @pytest.fixture
 def client(rpc, store):
-    return falcon.testing.TestClient(create_app(rpc, store, SETTINGS, DepartmentRouter(("health",))))
+    return falcon.testing.TestClient(create_app(rpc, store, SETTINGS, router=DepartmentRouter(("health",))))
 
 
 @pytest.fixture
