@@ -439,6 +439,37 @@ COMPONENTS = {
     },
 }
 
+# --- issue 10: dead letters for ops; Idempotency-Key on every state-changing call -------------------
+DEAD_LETTER_ID = [path_param("dead_letter_id")]
+PATHS.update({
+    "/v1/ops/dead-letters": {
+        "get": op("死信列表：处理失败的消息及原因（中心管理员）",
+                  {**ok("{dead_letters:[...]}"), **problems(401, 403, 422, 503)},
+                  parameters=[query("status", {"type": "string", "enum": ["pending", "replaying", "replayed"]}),
+                              query("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+                  tag="operations"),
+    },
+    "/v1/ops/dead-letters/{dead_letter_id}/replay": {
+        "post": op("重放一条死信到原队列（中心管理员）", {**ok("死信"), **problems(401, 403, 404, 409, 503)},
+                   parameters=DEAD_LETTER_ID, tag="operations"),
+    },
+})
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "同一调用方、同一键、同一请求体：返回首次的应答；请求体不同：409；首次应答 503 时可安全重试",
+}
+
+
+def _with_idempotency_key(paths: dict) -> dict:
+    for operations in paths.values():
+        for method in ("post", "put", "patch", "delete"):
+            if method in operations:
+                parameters = operations[method].get("parameters") or []
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    operations[method]["parameters"] = [*parameters, IDEMPOTENCY_KEY]  # lists are shared
+    return paths
+# --- end issue 10 ------------------------------------------------------------------------------------
+
 
 def openapi_document() -> dict:
     return {
@@ -448,6 +479,6 @@ def openapi_document() -> dict:
             "version": "1.0.0",
             "description": "错误均为 application/problem+json；每个响应带 X-Request-Id。",
         },
-        "paths": PATHS,
+        "paths": _with_idempotency_key(PATHS),
         "components": COMPONENTS,
     }

@@ -50,6 +50,9 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # issue 10: dead letters for ops
+    ("/v1/ops/dead-letters", operations.DeadLettersResource),
+    ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),
     # licences, documents, progress, results, catalogue editing (issue 7)
     ("/v1/items/{code}/versions", catalogue.ItemVersionsResource),
     ("/v1/departments", catalogue.DepartmentsResource),

@@ -3,9 +3,11 @@ import falcon
 
 from gateway import query_codes, schemas
 from gateway.access import STAFF_ROLES, ensure_staff_of, ensure_visible, require
+from gateway.idempotency import applied_since
 from gateway.resources.base import Resource
 from gateway.validation import read_json, validate
 from services.common.contracts import Approval, Evaluation, Intake
+from services.common.errors import Conflict
 
 
 class CaseResource(Resource):
@@ -34,7 +36,15 @@ class TransitionsResource(Resource):
             ensure_staff_of(actor, case)
         action, params = body["action"], {k: v for k, v in body.items() if k != "action"}
         service = Intake if action in Intake.ACTIONS else Approval
-        resp.media = self.call(req, service.SERVICE, service.TRANSITION, case_no, action, actor, params)
+        try:
+            resp.media = self.call(req, service.SERVICE, service.TRANSITION, case_no, action, actor, params)
+        except Conflict:
+            # A retry (same Idempotency-Key) after a 503 whose first attempt was applied: its answer now.
+            since = getattr(req.context, "retry_since", None)
+            case = self.load_case(req, case_no) if since else None
+            if case is None or not applied_since(case, action, actor["role"], since):
+                raise
+            resp.media = case
 
 
 class RatingResource(Resource):

@@ -188,7 +188,7 @@ class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper
 
     def _accepted_event(self, record, result, at, today, actor, action):
         """Accept with deadlines on the shared working-day clock; approval opens the case from this event."""
-        fields = workflow.accept(record, result, at, today, actor, action, self.calendar.clock)
+        fields = workflow.accept(record, result, at, today, actor, action, self.calendar)
         return self._event(contracts.APPLICATION_ACCEPTED, fields)
 
     def _event(self, event_type, fields):

@@ -7,6 +7,7 @@ one insert: a duplicate-key error tells a retry from a new case, no read first.
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.common.errors import Unavailable
 from services.common.outbox import new_document_with_events, update_with_events
 
 APPLICATIONS = "applications"
@@ -117,9 +118,12 @@ class IntakeStore:
     # --- case numbers -----------------------------------------------------
     def next_sequence(self, key: str) -> int:
         """The next number of a sequence, journaled: a database crash never hands it out again."""
-        doc = self.counters.find_one_and_update(
-            {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
-        return doc["seq"]
+        for _ in range(3):
+            doc = self.counters.find_one_and_update(
+                {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
+            if doc is not None:  # None: two first upserts of one key raced (seen on SecantusDB); again
+                return doc["seq"]
+        raise Unavailable("案号分配暂不可用，请稍后重试")
 
     def skip_taken(self, key: str, prefix: str) -> None:
         """After a collision (a counter that lost increments), move the sequence past the highest
