@@ -52,6 +52,13 @@ class LicenceEntrypoints:
             case["department"], setting("REGION_CODE"), today.year, self.store.next_sequence(year_key))
         return certificates.new_certificate(number, case, today, now, previous)
 
+    def file_issued_certificate(self, certificate: dict) -> None:
+        """Right after the case write: a failure here is the sweep's to repair, not the caller's error."""
+        try:
+            self.file_certificate(certificate)
+        except Exception:
+            log.exception("filing certificate %s failed; left to the sweep", certificate["certificate_no"])
+
     def file_certificate(self, certificate: dict) -> None:
         """File the certificate of a case write and mark the licence it continues replaced; all idempotent."""
         self.store.file_certificate(certificate)
@@ -127,7 +134,7 @@ class LicenceEntrypoints:
         return certificates.record_view(certificate, today)
 
     # --- reminders (到期提醒) ------------------------------------------------------
-    @timer(interval=float_setting("CERTIFICATE_REMINDER_SECONDS"))
+    @timer(interval=float_setting("CERTIFICATE_REMINDER_SECONDS"), eager=True)
     def remind_expiring(self):
         """Safe with several replicas: each reminder is claimed by a version-guarded write with its event."""
         today = local_today()

@@ -79,7 +79,7 @@ class ApprovalService(LicenceEntrypoints, OutboxSweeper):
         self.store.update_case(case_no, case["version"], update, events)
         self._publish(case_no)
         if certificate:
-            self.file_certificate(certificate)
+            self.file_issued_certificate(certificate)
         return case_view(self.store.case(case_no), clock, today)
 
     @rpc
