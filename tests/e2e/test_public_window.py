@@ -331,3 +331,16 @@ def test_one_time_refusal_and_denial_documents(api, staff, holder):
     denied = staff["chief"].transition(case_no, "deny", comment="现场卫生条件不符合卫生标准")
     assert denied.status_code == 200, denied.text
     document(case_no, "denial_decision", "不予行政许可决定书", "现场卫生条件不符合卫生标准", "六十日内", "六个月内")
+
+
+def test_a_cancellation_application_once_approved_cancels_the_licence(api, staff, holder):
+    number = register(staff, holder, 400)
+    applied = apply(holder, api, "HEALTH-PUBLIC-PLACE-CANCEL", number)
+    assert applied.status_code == 201 and applied.json()["status"] == "accepted", applied.text
+    case_no = applied.json()["case_no"]
+    assert once_opened(lambda: staff["clerk"].transition(case_no, "start_review")).status_code == 200
+    approved = staff["chief"].transition(case_no, "approve")
+    assert approved.status_code == 200, approved.text
+    view = public(api, number)
+    assert view["status"] == "cancelled" and case_no in view["history"][-1]["reason"]
+    assert staff["clerk"].transition(case_no, "deliver").json()["status"] == "closed"
