@@ -1,14 +1,21 @@
 """Every route of the gateway, in one list (the OpenAPI document describes each)."""
 
 from gateway.resources import (
+    accountability,
     accounts,
     applications,
     cases,
     catalogue,
     certificates,
+    documents,
     evaluation,
+    follow_ups,
+    licences,
     notifications,
     operations,
+    progress,
+    rankings,
+    reports,
 )
 
 ROUTES = (
@@ -27,11 +34,34 @@ ROUTES = (
     ("/v1/complaints", evaluation.ComplaintsResource),
     ("/v1/complaints/{complaint_id}", evaluation.ComplaintResource),
     ("/v1/metrics", evaluation.MetricsResource),
+    # issue 6: complaints' steps, follow-ups, accountability, rankings, reports
+    ("/v1/complaints/{complaint_id}/transitions", evaluation.ComplaintTransitionsResource),
+    ("/v1/follow-ups", follow_ups.FollowUpsResource),
+    ("/v1/follow-ups/{follow_up_id}", follow_ups.FollowUpResource),
+    ("/v1/follow-ups/{follow_up_id}/transitions", follow_ups.FollowUpTransitionsResource),
+    ("/v1/accountability", accountability.AccountabilityResource),
+    ("/v1/accountability/records", accountability.AccountabilityRecordsResource),
+    ("/v1/metrics/rebuild", evaluation.MetricsRebuildResource),
+    ("/v1/rankings", rankings.RankingsResource),
+    ("/v1/rankings/formula", rankings.RankingFormulaResource),
+    ("/v1/reports/monthly", reports.MonthlyReportResource),
     ("/v1/certificates/{certificate_no}", certificates.CertificateResource),
     ("/healthz", operations.HealthResource),
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # issue 10: dead letters for ops
+    ("/v1/ops/dead-letters", operations.DeadLettersResource),
+    ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),
+    # licences, documents, progress, results, catalogue editing (issue 7)
+    ("/v1/items/{code}/versions", catalogue.ItemVersionsResource),
+    ("/v1/departments", catalogue.DepartmentsResource),
+    ("/v1/certificates", licences.CertificatesResource),
+    ("/v1/certificates/{certificate_no}/transitions", licences.CertificateTransitionsResource),
+    ("/v1/results", licences.ResultsResource),
+    ("/v1/progress/{case_no}", progress.ProgressResource),
+    ("/v1/cases/{case_no}/documents", documents.DocumentsResource),
+    ("/v1/cases/{case_no}/documents/{kind}", documents.DocumentResource),
 )
 
 # --- pages (HTML for people; gateway/pages, installed by gateway.pages.install) ---
