@@ -3,12 +3,14 @@
 from gateway.resources import (
     accounts,
     applications,
+    authority,
     cases,
     catalogue,
     certificates,
     evaluation,
     notifications,
     operations,
+    queues,
 )
 
 ROUTES = (
@@ -32,4 +34,13 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # issue 5: who may decide, who watches the clock
+    ("/v1/cases", queues.CasesResource),
+    ("/v1/supervision", queues.SupervisionResource),
+    ("/v1/supervision/violations", authority.ViolationsResource),
+    ("/v1/calendar/{year}", queues.CalendarResource),
+    ("/v1/delegations", authority.DelegationsResource),
+    ("/v1/delegations/{delegation_id}/revoke", authority.DelegationRevokeResource),
+    ("/v1/delegations/{delegation_id}/renew", authority.DelegationRenewResource),
+    ("/v1/accounts/{username}/away", authority.AwayResource),
 )

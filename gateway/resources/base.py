@@ -22,9 +22,11 @@ class Resource:
         """An RPC carrying this request's id, so every service logs under it."""
         return self.deps.rpc.call(service, method, *args, request_id=req.context.request_id, **kwargs)
 
-    def load_case(self, req, case_no: str) -> dict:
-        """Approval owns a case from acceptance; before that it lives in intake."""
+    def load_case(self, req, case_no: str, actor: dict | None = None) -> dict:
+        """Approval owns a case from acceptance; before that it lives in intake. With an actor,
+        the view carries the actions it may take now (`allowed_actions`)."""
+        extra = (actor,) if actor else ()
         try:
-            return self.call(req, contracts.Approval.SERVICE, contracts.Approval.GET_CASE, case_no)
+            return self.call(req, contracts.Approval.SERVICE, contracts.Approval.GET_CASE, case_no, *extra)
         except NotFound:
-            return self.call(req, contracts.Intake.SERVICE, contracts.Intake.GET_APPLICATION, case_no)
+            return self.call(req, contracts.Intake.SERVICE, contracts.Intake.GET_APPLICATION, case_no, *extra)

@@ -29,6 +29,10 @@ class Intake:
     GET_APPLICATION = "get_application"  # (case_no) -> case view (masked applicant; owner/submitted_by for checks)
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
     ACTIONS = ("accept", "refuse")       # actions intake owns (before acceptance)
+    # --- queues and timers (issue 5) ---
+    # get_application(case_no, actor=None): with an actor the view carries its allowed_actions
+    LIST_APPLICATIONS = "list_applications"  # (query, actor) -> {"cases","keys","bound"}; see caselist
+    STATUSES = ("pre_review", "awaiting_supplement", "refused", "withdrawn")  # listed by intake
 
 
 class Approval:
@@ -41,6 +45,19 @@ class Approval:
     COMPUTE_DEADLINES = "compute_deadlines"  # (start_date iso, promised_days, statutory_days) -> deadlines
     SET_CALENDAR_YEAR = "set_calendar_year"  # (year, holidays, workdays, actor) -> calendar year (centre_admin)
     GET_CALENDAR_YEAR = "get_calendar_year"  # (year) -> {"year","source","estimated","holidays","workdays"}
+    # --- authority, supervision, queues (issue 5) ---
+    # get_case(case_no, actor=None): with an actor the view carries its allowed_actions
+    CALENDAR_YEARS = "calendar_years"    # () -> {year: {"holidays","workdays"}} every admin-entered year
+    AUTHORITY = "authority"              # (department, today=None) -> {"letters": [in force], "away": [usernames]}
+    ISSUE_DELEGATION = "issue_delegation"    # (letter, actor) -> letter view
+    LIST_DELEGATIONS = "list_delegations"    # (department=None) -> [letter view]
+    RENEW_DELEGATION = "renew_delegation"    # (delegation_id, valid_until, actor) -> letter view
+    REVOKE_DELEGATION = "revoke_delegation"  # (delegation_id, actor, reason=None) -> letter view
+    SET_AWAY = "set_away"                # (username, department, away: bool, actor) -> {"username","away"}
+    RECORD_VIOLATION = "record_violation"    # (case summary, action, actor, reason) -> violation (intake's 越权)
+    LIST_VIOLATIONS = "list_violations"  # (department=None, limit=100) -> [{"at","actor","case_no","action","reason"}]
+    LIST_CASES = "list_cases"            # (query, actor) -> {"cases": [view], "keys": [sort key]}; see caselist
+    SUPERVISION = "supervision"          # (department=None) -> {"yellow": [view], "red": [view]}
 
 
 class Notification:
@@ -79,6 +96,7 @@ RATING_SUBMITTED = "rating_submitted"              # 好差评
 COMPLAINT_RECEIVED = "complaint_received"          # 投诉
 AUTHORITY_VIOLATION = "authority_violation"        # 越权: an action refused outside the letter of authority
 SUPERVISION_ALERT = "supervision_alert"            # 电子监察: a case (or one of its stages) turned yellow or red
+DELEGATION_EXPIRING = "delegation_expiring"        # a letter of authority ends within a month
 
 EVENT_FIELDS = {
     # received_at: ISO datetime the materials were received
@@ -93,7 +111,9 @@ EVENT_FIELDS = {
        "notice"),
     APPLICATION_REFUSED: CASE_FIELDS + ("reason", "notice"),
     # status / previous_status / action / actor_role
-    CASE_STATUS_CHANGED: CASE_FIELDS + ("status", "previous_status", "action", "actor_role"),
+    # actor: username of the person who acted (None for the system's timers); detail: what the applicant
+    # is told in writing, e.g. a pause {"kind","expected_days","reason"} or an extension {"days","reason"}
+    CASE_STATUS_CHANGED: CASE_FIELDS + ("status", "previous_status", "action", "actor_role", "actor", "detail"),
     # result: "approved"|"denied"; decided_on: date; deadlines; used_working_days;
     # on_time / early: bools against the promised deadline
     CASE_DECIDED: CASE_FIELDS
@@ -109,6 +129,7 @@ EVENT_FIELDS = {
     # state: "yellow"|"red"; stage: "overall"|"pre_review"|"review"|"inspection"|"decision"|"certificate"|...;
     # deadline: date; responsible: username holding the case now (or None); remaining_working_days: int (<0 overdue)
     SUPERVISION_ALERT: CASE_FIELDS + ("state", "stage", "deadline", "responsible", "remaining_working_days"),
+    DELEGATION_EXPIRING: ("delegation_id", "department", "a_account", "b_account", "valid_until"),
 }
 
 EVENT_SOURCE = {
@@ -124,6 +145,7 @@ EVENT_SOURCE = {
     COMPLAINT_RECEIVED: Evaluation.SERVICE,
     AUTHORITY_VIOLATION: Approval.SERVICE,
     SUPERVISION_ALERT: Approval.SERVICE,
+    DELEGATION_EXPIRING: Approval.SERVICE,
 }
 
 
@@ -148,6 +170,10 @@ SUBSCRIPTIONS = (
     (Evaluation.SERVICE, APPLICATION_REFUSED),
     (Evaluation.SERVICE, CASE_DECIDED),
     (Evaluation.SERVICE, CASE_CLOSED),
+    # issue 5: supervision alerts and letter reminders reach people
+    (Notification.SERVICE, SUPERVISION_ALERT),
+    (Notification.SERVICE, DELEGATION_EXPIRING),
+    (Notification.SERVICE, CASE_STATUS_CHANGED),
 )
 
 

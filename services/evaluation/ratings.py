@@ -6,6 +6,7 @@ Levels 1-2 are bad ratings (差评): they must carry a reason and open a follow-
 """
 import datetime as dt
 
+from services.common import policy
 from services.common.calendar import OfficialCalendar
 from services.common.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
@@ -18,8 +19,6 @@ CHANNELS = ("window", "sms", "web", "app", "province")
 DEFAULT_CHANNEL = "web"
 DEFAULT_RECTIFY_WORKING_DAYS = 15
 COMMENT_MAX = 1000
-# A staff member may never enter or change a rating.
-STAFF_ROLES = frozenset({"clerk", "chief_rep", "reviewer", "department_admin", "supervisor", "centre_admin"})
 
 
 def is_bad(level: int) -> bool:
@@ -52,7 +51,7 @@ def check_actor(actor) -> None:
     """Staff may never rate; an anonymous call may not either."""
     if not isinstance(actor, dict) or not actor.get("username"):
         raise Forbidden("评价须由办件申请人本人提交")
-    if actor.get("role") in STAFF_ROLES:
+    if not policy.may_rate(actor):
         raise Forbidden("工作人员不得代为评价或修改评价")
 
 

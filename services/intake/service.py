@@ -5,15 +5,16 @@ import logging
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.common import contracts
+from services.common import calendar_cache, caselist, contracts, policy
 from services.common.config import setting
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.localtime import local_today
 from services.common.mongo import Storage, service_database
 from services.common.outbox import Outbox
 from services.common.rpc import TimeoutRpcProxy
-from services.intake import workflow
+from services.intake import queues, workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date
 from services.intake.catalogue import new_version
@@ -24,7 +25,6 @@ from services.intake.seed import seed_items
 from services.intake.store import APPLICATIONS, IntakeStore
 
 log = logging.getLogger(__name__)
-CATALOGUE_EDITORS = ("department_admin", "centre_admin")
 
 
 class CatalogueSeed(DependencyProvider):
@@ -70,8 +70,7 @@ class IntakeService(OutboxSweeper):
     def update_item(self, code, changes, actor):
         """A new version of an item (cases already received keep theirs)."""
         current = self.get_item(code)
-        role, department = actor.get("role"), actor.get("department")
-        if role not in CATALOGUE_EDITORS or (role == "department_admin" and department != current["department"]):
+        if not policy.may_edit_item(actor, current["department"]):
             raise Forbidden("只有本部门管理员可以修改本部门事项")
         item = new_version(current, changes if isinstance(changes, dict) else {})
         if not self.store.save_new_version(item):
@@ -100,8 +99,18 @@ class IntakeService(OutboxSweeper):
         return view
 
     @rpc
-    def get_application(self, case_no):
-        return case_view(self._record(case_no))
+    def get_application(self, case_no, actor=None):
+        record = self._record(case_no)
+        return {**case_view(record), **queues.queue_fields(record, self._clock(), local_today(), actor)}
+
+    @rpc
+    def list_applications(self, query, actor):
+        query = {**caselist.check_query(query or {}), "as_of": query["as_of"], "after": query.get("after")}
+        records = self.store.pending_applications(policy.case_scope(actor or {}), query["as_of"])
+        return queues.page(records, query, actor or {}, self._clock(), local_today(), case_view)
+
+    def _clock(self):
+        return calendar_cache.SHARED.clock(self.approval.calendar_years)
 
     @rpc
     def get_contact(self, case_no):
@@ -133,7 +142,7 @@ class IntakeService(OutboxSweeper):
         at, today = _now()
         record = self._record(case_no)
         workflow.require_action(record, action)
-        workflow.require_staff(record, actor)
+        workflow.require_staff(record, actor, action)
         if action == "refuse":
             reason = workflow.refusal_reason(params)
             return self._save(record, workflow.refuse(record, reason, at, today, actor))

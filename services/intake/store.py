@@ -110,3 +110,10 @@ class IntakeStore:
 
     def save_answer(self, key_id: str, answer: dict) -> None:
         self.idempotency.update_one({"_id": key_id, "answer": None}, {"$set": {"answer": answer}})
+
+    # --- queues (issue 5) -------------------------------------------------
+    def pending_applications(self, scope: dict, as_of: str) -> list[dict]:
+        """Records received by `as_of` and not yet accepted then, within the caller's scope."""
+        query = {**scope, "received_at": {"$lte": as_of},
+                 "$or": [{"accepted_at": None}, {"accepted_at": {"$gt": as_of}}]}
+        return [_plain(doc) for doc in self.applications.find(query, {"outbox": 0, "outbox_pending": 0})]

@@ -5,13 +5,13 @@ acceptance (受理) or refusal (不予受理).
 Functions change the record in place and return the events to publish as
 (event_type, fields) pairs; the service stores both in one write.
 """
-from services.common import contracts
+from services.common import contracts, policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.intake import notices
 from services.intake.catalogue import snapshot
 from services.intake.completeness import Completeness
 from services.intake.privacy import applicant_view
-from services.intake.records import DECIDING_ROLES, case_fields, first_contact_of, history_entry
+from services.intake.records import case_fields, first_contact_of, history_entry
 
 # Fields a transition may change (the service $sets them together).
 MUTABLE = ("status", "materials", "pledges", "missing", "notice", "deadlines", "accepted_at", "accepted_on",
@@ -34,12 +34,11 @@ def require_action(record: dict, action: str) -> None:
         raise Conflict(f"办件当前状态为「{status}」，不能执行「{action}」")
 
 
-def require_staff(record: dict, actor: dict) -> None:
-    """Accept and refuse are window staff decisions within their own department."""
-    if actor.get("role") not in DECIDING_ROLES:
-        raise Forbidden("只有窗口工作人员可以受理或不予受理")
-    if actor.get("department") and actor["department"] != record["department"]:
-        raise Forbidden("不能办理其他部门的办件")
+def require_staff(record: dict, actor: dict, action: str = "accept", authority: dict | None = None) -> None:
+    """Accept and refuse are window staff decisions within their own department (the one policy)."""
+    verdict = policy.judge(actor, action, record, authority)
+    if not verdict:
+        raise Forbidden(verdict.reason)
 
 
 def _step(record: dict, status: str, action: str, at: str, actor: dict, comment: str | None = None) -> None:

@@ -66,6 +66,8 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
         if contact.get("email") and EMAIL in channels:
             deliveries.append(Delivery(recipient, APPLICANT, EMAIL, contact["email"]))
         return deliveries
+    if event_type in ISSUE5_EVENTS:
+        return _issue5_plan(event, contact, channels)
     if event_type == contracts.RATING_SUBMITTED and not event.get("bad"):
         return []
     if event_type in (contracts.RATING_SUBMITTED, contracts.COMPLAINT_RECEIVED):
@@ -74,3 +76,24 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
             deliveries.append(Delivery(department_staff(event["department"]), STAFF, INBOX))
         return deliveries
     return []
+
+
+# --- issue 5: 电子监察 alerts, letter reminders, pauses and extensions told to the applicant ----
+ISSUE5_EVENTS = frozenset({contracts.SUPERVISION_ALERT, contracts.DELEGATION_EXPIRING, contracts.CASE_STATUS_CHANGED})
+TOLD_IN_WRITING = ("pause_clock", "extend")
+
+
+def _issue5_plan(event: dict, contact: dict, channels: frozenset[str]) -> list[Delivery]:
+    event_type = event["event_type"]
+    if event_type == contracts.SUPERVISION_ALERT:
+        # The staff member holding the case, and the centre's supervisors.
+        holder = event.get("responsible") or department_staff(event["department"])
+        return [Delivery(holder, STAFF, INBOX), Delivery(SUPERVISORS, SUPERVISOR, INBOX)]
+    if event_type == contracts.DELEGATION_EXPIRING:
+        return [Delivery(department_staff(event["department"]), STAFF, INBOX)]
+    if event.get("action") not in TOLD_IN_WRITING:
+        return []
+    deliveries = [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
+    if SMS in channels:
+        deliveries.append(Delivery(applicant_recipient(event), APPLICANT, SMS, contact.get("phone")))
+    return deliveries

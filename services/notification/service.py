@@ -71,6 +71,19 @@ class NotificationService(Pingable):
     def on_complaint_received(self, event):
         self._notify(event)
 
+    # issue 5: 电子监察 alerts, letter reminders, pauses and extensions told to the applicant
+    @handle(contracts.SUPERVISION_ALERT)
+    def on_supervision_alert(self, event):
+        self._notify(event)
+
+    @handle(contracts.DELEGATION_EXPIRING)
+    def on_delegation_expiring(self, event):
+        self._notify(event)
+
+    @handle(contracts.CASE_STATUS_CHANGED)
+    def on_case_status_changed(self, event):
+        self._notify(event)
+
     @timer(interval=RETRY_SWEEP_SECONDS)
     def retry_deliveries(self):
         self._courier().retry_due()

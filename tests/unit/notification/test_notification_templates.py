@@ -25,6 +25,10 @@ def sample(event_type, **overrides):
         "holder_name": "张三", "closed_on": "2025-03-22",
         "level": 1, "bad": True, "comment": f"态度差，我的身份证{ID_NUMBER}",
         "complaint_id": "c1", "subject": "窗口推诿",
+        "state": "yellow", "stage": "overall", "deadline": "2025-03-24", "responsible": "clerk1",
+        "remaining_working_days": 1, "delegation_id": "d1", "a_account": "chief_a", "b_account": "chief_b",
+        "previous_status": "in_review", "action": "pause_clock", "actor_role": "clerk", "actor": "clerk1",
+        "detail": {"kind": "testing", "expected_days": 15, "reason": f"送检，联系{PHONE}", "from": "2025-03-10"},
     }
     base.update(overrides)
     fields = {name: base[name] for name in contracts.EVENT_FIELDS[event_type]}
