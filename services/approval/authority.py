@@ -8,7 +8,6 @@ import datetime as dt
 import logging
 import uuid
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.approval import delegations, workflow
@@ -19,6 +18,7 @@ from services.common import caselist, contracts, policy
 from services.common.config import float_setting
 from services.common.errors import Forbidden, InvalidInput, field_error
 from services.common.localtime import local_today
+from services.common.rpc import rpc
 
 log = logging.getLogger(__name__)
 SCAN_SECONDS = float_setting("SUPERVISION_SCAN_SECONDS")

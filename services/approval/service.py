@@ -6,8 +6,6 @@ store the change and its events in one write, flush the outbox.
 import datetime as dt
 import logging
 
-from nameko.rpc import rpc
-
 from services.approval import certificates, workflow
 from services.approval.authority import AuthorityMixin
 from services.approval.cases import (
@@ -34,6 +32,7 @@ from services.common.handlers import handle
 from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
+from services.common.rpc import rpc
 
 log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED
@@ -126,12 +125,6 @@ class ApprovalService(AuthorityMixin, OutboxSweeper):
         )
         self._recompute_open_cases()
         return year_view(year, saved)
-
-    @rpc
-    def calendar_years(self):
-        """Every admin-entered year, for the other services' calendars (they cache it)."""
-        return {str(year): {"holidays": doc["holidays"], "workdays": doc["workdays"]}
-                for year, doc in self.store.calendar_years().items()}
 
     @rpc
     def get_calendar_year(self, year):

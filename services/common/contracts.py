@@ -47,7 +47,6 @@ class Approval:
     GET_CALENDAR_YEAR = "get_calendar_year"  # (year) -> {"year","source","estimated","holidays","workdays"}
     # --- authority, supervision, queues (issue 5) ---
     # get_case(case_no, actor=None): with an actor the view carries its allowed_actions
-    CALENDAR_YEARS = "calendar_years"    # () -> {year: {"holidays","workdays"}} every admin-entered year
     AUTHORITY = "authority"              # (department, today=None) -> {"letters": [in force], "away": [usernames]}
     ISSUE_DELEGATION = "issue_delegation"    # (letter, actor) -> letter view
     LIST_DELEGATIONS = "list_delegations"    # (department=None) -> [letter view]

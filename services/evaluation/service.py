@@ -4,8 +4,6 @@ import datetime as dt
 import re
 import uuid
 
-from nameko.rpc import rpc
-
 from services.common import contracts
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
@@ -15,6 +13,7 @@ from services.common.localtime import local_date
 from services.common.masking import mask_text
 from services.common.mongo import Storage
 from services.common.outbox import Outbox, new_document_with_events
+from services.common.rpc import rpc
 from services.evaluation import complaints, metrics, ratings
 from services.evaluation.dependencies import RectifyWorkingDays
 from services.evaluation.facts import facts_from
