@@ -8,20 +8,17 @@ import datetime as dt
 import logging
 import uuid
 
-from nameko.timer import timer
-
 from services.approval import delegations, workflow
 from services.approval.cases import alerts_of, case_view
 from services.approval.events import alert_event
 from services.approval.store import ALERTS, DELEGATIONS, VIOLATIONS
 from services.common import caselist, contracts, policy
-from services.common.config import float_setting
 from services.common.errors import Forbidden, InvalidInput, field_error
 from services.common.localtime import local_today
 from services.common.rpc import rpc
+from services.common.timers import setting_timer
 
 log = logging.getLogger(__name__)
-SCAN_SECONDS = float_setting("SUPERVISION_SCAN_SECONDS")
 # Watched by the timer: open cases and decided ones not yet delivered.
 WATCHED = workflow.OPEN + ("approved", "denied", "certificate_issued")
 MINE_SCAN = 1000   # queue=mine: candidates looked at per page before answering with what was found
@@ -159,7 +156,7 @@ class AuthorityMixin:
             result[state].sort(key=lambda v: (not v["urgent"], v["supervision"]["remaining_working_days"]))
         return result
 
-    @timer(interval=SCAN_SECONDS)
+    @setting_timer("SUPERVISION_SCAN_SECONDS")
     def watch_deadlines(self):
         self.scan_deadlines()
 
@@ -175,6 +172,11 @@ class AuthorityMixin:
             except Exception:
                 log.exception("supervision scan of case %s failed", case.get("case_no"))
         self._remind_letters(today)
+
+    @rpc
+    def raise_alert(self, case, row):
+        """Intake's stages before acceptance (网上预审) are watched there and announced here, once."""
+        self._alert(case, row, _now())
 
     def _alert(self, case, row, now):
         key = f"{case['case_no']}:{row['stage']}:{row['stage_deadline']}:{row['state']}"

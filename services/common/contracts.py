@@ -57,6 +57,7 @@ class Approval:
     LIST_VIOLATIONS = "list_violations"  # (department=None, limit=100) -> [{"at","actor","case_no","action","reason"}]
     LIST_CASES = "list_cases"            # (query, actor) -> {"cases": [view], "keys": [sort key]}; see caselist
     SUPERVISION = "supervision"          # (department=None) -> {"yellow": [view], "red": [view]}
+    RAISE_ALERT = "raise_alert"          # (case: CASE_FIELDS + holder, row: supervision row) -> None; once per key
 
 
 class Notification:
@@ -96,6 +97,7 @@ COMPLAINT_RECEIVED = "complaint_received"          # 投诉
 AUTHORITY_VIOLATION = "authority_violation"        # 越权: an action refused outside the letter of authority
 SUPERVISION_ALERT = "supervision_alert"            # 电子监察: a case (or one of its stages) turned yellow or red
 DELEGATION_EXPIRING = "delegation_expiring"        # a letter of authority ends within a month
+APPLICATION_WITHDRAWN = "application_withdrawn"    # 补正 not supplied by the notice's deadline: closed
 
 EVENT_FIELDS = {
     # received_at: ISO datetime the materials were received
@@ -129,6 +131,8 @@ EVENT_FIELDS = {
     # deadline: date; responsible: username holding the case now (or None); remaining_working_days: int (<0 overdue)
     SUPERVISION_ALERT: CASE_FIELDS + ("state", "stage", "deadline", "responsible", "remaining_working_days"),
     DELEGATION_EXPIRING: ("delegation_id", "department", "a_account", "b_account", "valid_until"),
+    # reason: Chinese text; withdrawn_on: date; supplement_by: the deadline the notice gave
+    APPLICATION_WITHDRAWN: CASE_FIELDS + ("reason", "withdrawn_on", "supplement_by"),
 }
 
 EVENT_SOURCE = {
@@ -145,6 +149,7 @@ EVENT_SOURCE = {
     AUTHORITY_VIOLATION: Approval.SERVICE,
     SUPERVISION_ALERT: Approval.SERVICE,
     DELEGATION_EXPIRING: Approval.SERVICE,
+    APPLICATION_WITHDRAWN: Intake.SERVICE,
 }
 
 
@@ -173,6 +178,7 @@ SUBSCRIPTIONS = (
     (Notification.SERVICE, SUPERVISION_ALERT),
     (Notification.SERVICE, DELEGATION_EXPIRING),
     (Notification.SERVICE, CASE_STATUS_CHANGED),
+    (Notification.SERVICE, APPLICATION_WITHDRAWN),
 )
 
 

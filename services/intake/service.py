@@ -20,14 +20,15 @@ from services.common.localtime import local_today
 from services.common.mongo import Storage, service_database
 from services.common.outbox import Outbox
 from services.common.rpc import TimeoutRpcProxy, rpc
-from services.intake import queues, workflow
+from services.common.timers import setting_timer
+from services.intake import queues, timers, workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date
 from services.intake.catalogue import new_version
 from services.intake.completeness import check_completeness, merge_materials, still_missing
 from services.intake.dependencies import CachedCalendar, CachedCatalogue
 from services.intake.privacy import stored_applicant
-from services.intake.records import case_view, fingerprint, new_record
+from services.intake.records import case_fields, case_view, fingerprint, new_record
 from services.intake.seed import seed_items
 from services.intake.store import APPLICATIONS, KEY_INDEX, DuplicateCase, IntakeStore
 
@@ -146,6 +147,33 @@ class IntakeService(OutboxSweeper):
 
     def _clock(self):
         return self.calendar.clock
+
+    # --- legal time limits before acceptance (issue 5; domain in services/intake/timers.py) ---
+    @setting_timer("SUPERVISION_SCAN_SECONDS")
+    def watch_deadlines(self):
+        self.scan_deadlines()
+
+    def scan_deadlines(self):
+        clock, today = self._clock(), local_today()
+        for record in self.store.applications_in(timers.WATCHED):
+            try:
+                self._apply_due(record, timers.due(record, clock, today), today)
+            except Conflict:
+                continue  # another replica (or a person) changed it first
+            except Exception:
+                log.exception("time-limit scan of %s failed", record.get("case_no"))
+
+    def _apply_due(self, record, due, today):
+        at = dt.datetime.now(dt.UTC).isoformat()
+        if due.action == "deemed_accept":
+            result = self._completeness(record, due.on.isoformat())
+            self._accept(record, result, at, due.on.isoformat(), timers.SYSTEM_ACTOR, "deemed_accept")
+        elif due.action == "withdraw":
+            fields = timers.withdraw(record, due.on, at, today)
+            self._save(record, [(contracts.APPLICATION_WITHDRAWN, {**case_fields(record), **fields})])
+        for row in due.alerts:
+            holder = (record.get("first_contact") or {}).get("username")
+            self.approval.raise_alert({**case_fields(record), "holder": holder}, row)
 
     @rpc
     def get_contact(self, case_no):

@@ -26,7 +26,7 @@ ALLOWED_FROM = {
     "supplement": ("awaiting_supplement",),
 }
 STATUS_NAMES = {"received": "已接收", "pre_review": "网上预审", "awaiting_supplement": "待补正",
-                "accepted": "已受理", "refused": "不予受理"}
+                "accepted": "已受理", "refused": "不予受理", "withdrawn": "已撤回"}
 
 
 def require_action(record: dict, action: str) -> None:

@@ -79,7 +79,8 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
 
 
 # --- issue 5: 电子监察 alerts, letter reminders, pauses and extensions told to the applicant ----
-ISSUE5_EVENTS = frozenset({contracts.SUPERVISION_ALERT, contracts.DELEGATION_EXPIRING, contracts.CASE_STATUS_CHANGED})
+ISSUE5_EVENTS = frozenset({contracts.SUPERVISION_ALERT, contracts.DELEGATION_EXPIRING, contracts.CASE_STATUS_CHANGED,
+                           contracts.APPLICATION_WITHDRAWN})
 TOLD_IN_WRITING = ("pause_clock", "extend")
 
 
@@ -91,7 +92,7 @@ def _issue5_plan(event: dict, contact: dict, channels: frozenset[str]) -> list[D
         return [Delivery(holder, STAFF, INBOX), Delivery(SUPERVISORS, SUPERVISOR, INBOX)]
     if event_type == contracts.DELEGATION_EXPIRING:
         return [Delivery(department_staff(event["department"]), STAFF, INBOX)]
-    if event.get("action") not in TOLD_IN_WRITING:
+    if event_type == contracts.CASE_STATUS_CHANGED and event.get("action") not in TOLD_IN_WRITING:
         return []
     deliveries = [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
     if SMS in channels:

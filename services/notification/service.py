@@ -90,6 +90,10 @@ class NotificationService(Pingable):
     def on_case_status_changed(self, event):
         self._notify(event)
 
+    @handle(contracts.APPLICATION_WITHDRAWN)
+    def on_application_withdrawn(self, event):
+        self._notify(event)
+
     @timer(interval=RETRY_SWEEP_SECONDS)
     def retry_deliveries(self):
         self._courier().retry_due()

@@ -110,10 +110,17 @@ _INBOX.update({
         "${change_title}：${item_name}",
         "您申请的“${item_name}”（办件编号${case_no}）${change_text}",
     ),
+    (contracts.APPLICATION_WITHDRAWN, APPLICANT): _t(
+        "办件已终止：${item_name}",
+        "您申请的“${item_name}”（办件编号${case_no}）${reason}，办件已于${withdrawn_on}终止。如需办理，请重新提交申请。",
+    ),
 })
 _SMS.update({
     (contracts.CASE_STATUS_CHANGED, APPLICANT): _t(
         "${change_title}", "【政务服务中心】您的“${item_name}”（${case_no}）${change_text}"
+    ),
+    (contracts.APPLICATION_WITHDRAWN, APPLICANT): _t(
+        "办件已终止", "【政务服务中心】您的“${item_name}”（${case_no}）未在期限内补正材料，办件已终止。"
     ),
 })
 STATE_TEXT = {"yellow": "黄牌预警", "red": "红牌警告"}
@@ -206,7 +213,7 @@ def _issue5_values(event: dict) -> dict:
         "deadline": event.get("deadline") or "", "remaining_text": _remaining(event),
         "responsible": event.get("responsible") or "未指定", "a_account": event.get("a_account") or "",
         "b_account": event.get("b_account") or "", "valid_until": event.get("valid_until") or "",
-        "change_title": change_title, "change_text": change_text,
+        "change_title": change_title, "change_text": change_text, "withdrawn_on": event.get("withdrawn_on") or "",
     }
 
 

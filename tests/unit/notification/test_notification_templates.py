@@ -28,6 +28,7 @@ def sample(event_type, **overrides):
         "state": "yellow", "stage": "overall", "deadline": "2025-03-24", "responsible": "clerk1",
         "remaining_working_days": 1, "delegation_id": "d1", "a_account": "chief_a", "b_account": "chief_b",
         "previous_status": "in_review", "action": "pause_clock", "actor_role": "clerk", "actor": "clerk1",
+        "withdrawn_on": "2025-04-01", "supplement_by": "2025-03-31",
         "detail": {"kind": "testing", "expected_days": 15, "reason": f"送检，联系{PHONE}", "from": "2025-03-10"},
     }
     base.update(overrides)
