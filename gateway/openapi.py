@@ -157,7 +157,16 @@ PATHS = {
             PUBLIC,
             schemas.COMPLAINT,
             tag="evaluation",
-        )
+        ),
+        # issue 6
+        "get": op(
+            "投诉列表（督查；部门人员限本部门），含每步时限的黄红牌",
+            {**ok("{complaints:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("department"), query("status"),
+                        query("supervision", {"enum": ["green", "yellow", "red"]}),
+                        query("limit", {"type": "integer", "minimum": 1})],
+            tag="evaluation",
+        ),
     },
     "/v1/complaints/{complaint_id}": {
         "get": op(
@@ -172,7 +181,108 @@ PATHS = {
                 query("department"),
                 query("from", {"type": "string", "format": "date"}),
                 query("to", {"type": "string", "format": "date"}),
+                # issue 6
+                query("staff"),
+                query("item_code"),
+                query("period", _clean(schemas.PERIOD)),
             ],
+            tag="evaluation",
+        )
+    },
+    # --- issue 6: complaints' steps, follow-ups, accountability, rankings, reports ---------------
+    "/v1/complaints/{complaint_id}/transitions": {
+        "post": op(
+            "投诉办理：assign {to} → investigate → conclude {substantiated,findings,staff?} → reply {text} → close；"
+            "顺序不符 409",
+            {**ok("投诉"), **problems(400, 401, 403, 404, 409, 422)},
+            request=schemas.COMPLAINT_TRANSITION,
+            parameters=[path_param("complaint_id")],
+            tag="evaluation",
+        )
+    },
+    "/v1/follow-ups": {
+        "get": op(
+            "差评回访整改列表（督查；部门人员限本部门），含超期标记与黄红牌",
+            {**ok("{follow_ups:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("department"),
+                        query("state", {"enum": ["open", "contacted", "rectified", "dismissed", "closed"]}),
+                        query("limit", {"type": "integer", "minimum": 1})],
+            tag="evaluation",
+        )
+    },
+    "/v1/follow-ups/{follow_up_id}": {
+        "get": op("回访整改详情", {**ok("回访整改"), **problems(401, 403, 404)},
+                  parameters=[path_param("follow_up_id")], tag="evaluation")
+    },
+    "/v1/follow-ups/{follow_up_id}/transitions": {
+        "post": op(
+            "回访整改：contact（回访）→ rectify（整改）或 dismiss（不予整改，须说明理由）→ close；顺序不符 409",
+            {**ok("回访整改"), **problems(400, 401, 403, 404, 409, 422)},
+            request=schemas.FOLLOW_UP_TRANSITION,
+            parameters=[path_param("follow_up_id")],
+            tag="evaluation",
+        )
+    },
+    "/v1/accountability": {
+        "get": op(
+            "责任追究：每人、每单位当年记录数与后果（none/no_award/fail_assessment；none/criticised）",
+            {**ok("{year,people:[...],units:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("year", {"type": "string", "pattern": r"^\d{4}$"}), query("department")],
+            tag="evaluation",
+        ),
+        "post": op(
+            "督查人员登记责任追究记录（须说明理由）",
+            {**ok("记录", status="201"), **problems(400, 401, 403, 422)},
+            request=schemas.ACCOUNTABILITY_RECORD,
+            tag="evaluation",
+        ),
+    },
+    "/v1/accountability/records": {
+        "get": op(
+            "责任追究记录明细（来源：投诉属实、越权审批、超期办件、差评未整改、督查登记）",
+            {**ok("{records:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("year", {"type": "string", "pattern": r"^\d{4}$"}), query("department"),
+                        query("username")],
+            tag="evaluation",
+        )
+    },
+    "/v1/metrics/rebuild": {
+        "post": op("由办件事实、评价与投诉重建统计计数（督查、中心管理员）",
+                   {**ok("{counters,case_facts,ratings,complaints}"), **problems(401, 403)}, tag="evaluation")
+    },
+    "/v1/rankings": {
+        "get": op(
+            "红旗窗口与服务标兵排名（period=YYYY-MM 月度；YYYY-Qn 季度前十），附评分公式；受追究者不得评选",
+            {**ok("{period,formula,windows:[...],staff:[...]}"), **problems(401, 403, 422)},
+            parameters=[{"name": "period", "in": "query", "required": True, "schema": _clean(schemas.PERIOD)}],
+            tag="evaluation",
+        )
+    },
+    "/v1/rankings/formula": {
+        "get": op("当前评分公式与权重", {**ok("公式"), **problems(401, 403)}, tag="evaluation"),
+        "put": op(
+            "修改评分公式与权重（中心管理员、督查）",
+            {**ok("公式"), **problems(400, 401, 403, 422)},
+            request=schemas.RANKING_FORMULA,
+            tag="evaluation",
+        ),
+    },
+    "/v1/reports/monthly": {
+        "get": op(
+            "月度报告（Excel 或 PDF，中文，含图表，数字与 /v1/metrics 一致）",
+            {
+                "200": {
+                    "description": "xlsx 或 pdf 文件",
+                    "content": {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                            "schema": {"type": "string", "format": "binary"}},
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+                **problems(401, 403, 422),
+            },
+            parameters=[{"name": "period", "in": "query", "required": True, "schema": _clean(schemas.MONTH)},
+                        query("department"), query("format", {"enum": ["xlsx", "pdf"]})],
             tag="evaluation",
         )
     },
@@ -264,6 +374,85 @@ PATHS.update({
     },
 })
 
+# --- licences, documents, progress, results, catalogue editing (issue 7) ------------------------
+CODE_PARAM = query("code")
+PDF = {"200": {"description": "application/pdf（中文，含编号、日期、中心与部门名称）",
+               "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+PATHS["/v1/items"]["post"] = op(
+    "新增事项（部门管理员限本部门；中心管理员），版本 1",
+    {**ok("事项", status="201"), **problems(400, 401, 403, 409, 422)}, request=schemas.ITEM, tag="catalogue")
+PATHS["/v1/items/{code}"]["put"] = op(
+    "修改事项：生成新版本并留痕（承诺时限不得长于法定时限，否则 422）",
+    {**ok("新版本事项"), **problems(400, 401, 403, 404, 409, 422)}, request=schemas.ITEM_CHANGES,
+    parameters=[path_param("code")], tag="catalogue")
+PATHS["/v1/cases/{case_no}/rating"]["post"]["parameters"] = [*CASE_NO, CODE_PARAM]
+PATHS["/v1/cases/{case_no}/rating"]["post"]["summary"] = (
+    "好差评（每件一次）：申请人或其 API 客户端；评价器和短信链接无需账号，凭 ?code= 查询码")
+PATHS["/v1/cases/{case_no}/rating"]["post"]["responses"].update(problems(429))
+PATHS.update({
+    "/v1/items/{code}/versions": {"get": op(
+        "事项版本与修改记录（谁、何时、改了什么）", {**ok("{versions:[{version,changed_at,changed_by,changes}]}"),
+                                              **problems(404, 503)}, PUBLIC, parameters=[path_param("code")],
+        tag="catalogue")},
+    "/v1/departments": {"get": op("部门（名称、窗口、咨询与监督电话）", ok("{departments:[...]}"), PUBLIC,
+                                  tag="catalogue")},
+    "/v1/certificates": {"post": op(
+        "登记存量证照（平台上线前核发的许可证；部门管理员限本部门）",
+        {**ok("证照", status="201"), **problems(400, 401, 403, 422, 503)}, request=schemas.CERTIFICATE_REGISTRATION,
+        tag="certificates")},
+    "/v1/certificates/{certificate_no}/transitions": {"post": op(
+        "撤销（revoke）或注销（cancel）许可证，须说明理由（发证部门工作人员）",
+        {**ok("证照"), **problems(400, 401, 403, 404, 409, 422)}, request=schemas.CERTIFICATE_TRANSITION,
+        parameters=[path_param("certificate_no")], tag="certificates")},
+    "/v1/results": {"get": op(
+        "结果公示：许可决定（申请人脱敏）",
+        {**ok("{results:[{case_no,item_code,item_name,holder,decision,decided_on}]}"), **problems(422, 503)}, PUBLIC,
+        parameters=[query("department"), query("from", {"type": "string", "format": "date"}),
+                    query("to", {"type": "string", "format": "date"})], tag="certificates")},
+    "/v1/progress/{case_no}": {"get": op(
+        "办件进度查询（公开，凭查询码；无个人信息）；查询码错误与办件不存在同为 404，多次猜错 429",
+        {**ok("{case_no,item_name,status,deadlines,updated_at}"), **problems(404, 429, 503)}, PUBLIC,
+        parameters=[*CASE_NO, {**CODE_PARAM, "required": True}], tag="cases")},
+    "/v1/cases/{case_no}/documents": {"get": op(
+        "办件文书清单（受理通知书、一次性告知书、不予受理通知书、准予/不予许可决定书、许可证）；或凭 ?code= 查询码",
+        {**ok("{documents:[{kind,title,url}]}"), **problems(401, 404, 429)}, parameters=[*CASE_NO, CODE_PARAM],
+        tag="cases")},
+    "/v1/cases/{case_no}/documents/{kind}": {"get": op(
+        "下载文书 PDF", {**PDF, **problems(401, 404, 429)},
+        parameters=[*CASE_NO, path_param("kind"), CODE_PARAM], tag="cases")},
+})
+
+# --- pages (HTML for people, gateway/pages; listed briefly: they answer text/html) ---
+def _page(summary: str, post: str | None = None, params: tuple = ()) -> dict:
+    html = {"200": {"description": "HTML（中文）", "content": {"text/html": {"schema": {"type": "string"}}}},
+            "303": {"description": "重定向（如未登录时转到 /login）"}}
+    parameters = [path_param(name) for name in params] or None
+    entry = {"get": op(summary, html, PUBLIC, parameters=parameters, tag="pages")}
+    if post:
+        entry["post"] = op(post, html, PUBLIC, parameters=parameters, tag="pages")
+    return entry
+
+
+PATHS.update({
+    "/": _page("事项目录与搜索"),
+    "/items/{code}": _page("事项八公开与材料清单（可打印）", params=("code",)),
+    "/progress": _page("凭办件编号和查询码查询进度"),
+    "/rate": _page("评价器首页：输入办件编号"),
+    "/rate/{case_no}": _page("服务评价（评价器、短信链接）", "提交评价", params=("case_no",)),
+    "/verify": _page("证照核验（输入证书编号）"),
+    "/verify/{certificate_no}": _page("证照核验（二维码指向此处）", params=("certificate_no",)),
+    "/results": _page("结果公示"),
+    "/login": _page("登录页", "登录（会话 Cookie）"),
+    "/logout": {"post": _page("", "退出登录")["post"]},
+    "/workbench": _page("工作台：我的待办队列（需登录）"),
+    "/workbench/apply": _page("窗口收件表单（窗口人员）", "提交窗口收件"),
+    "/workbench/cases/{case_no}": _page("办件页：信息、过程、可办理操作", params=("case_no",)),
+    "/workbench/cases/{case_no}/actions": {"post": _page("", "办理一个操作", params=("case_no",))["post"]},
+    "/workbench/cases/{case_no}/notice": _page("可打印的通知书", params=("case_no",)),
+    "/workbench/download": _page("以登录会话下载文书或月度报告"),
+    "/dashboard": _page("电子监察看板（监察人员）"),
+})
+
 COMPONENTS = {
     "securitySchemes": {
         "bearer": {
@@ -316,6 +505,37 @@ COMPONENTS = {
     },
 }
 
+# --- issue 10: dead letters for ops; Idempotency-Key on every state-changing call -------------------
+DEAD_LETTER_ID = [path_param("dead_letter_id")]
+PATHS.update({
+    "/v1/ops/dead-letters": {
+        "get": op("死信列表：处理失败的消息及原因（中心管理员）",
+                  {**ok("{dead_letters:[...]}"), **problems(401, 403, 422, 503)},
+                  parameters=[query("status", {"type": "string", "enum": ["pending", "replaying", "replayed"]}),
+                              query("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+                  tag="operations"),
+    },
+    "/v1/ops/dead-letters/{dead_letter_id}/replay": {
+        "post": op("重放一条死信到原队列（中心管理员）", {**ok("死信"), **problems(401, 403, 404, 409, 503)},
+                   parameters=DEAD_LETTER_ID, tag="operations"),
+    },
+})
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "同一调用方、同一键、同一请求体：返回首次的应答；请求体不同：409；首次应答 503 时可安全重试",
+}
+
+
+def _with_idempotency_key(paths: dict) -> dict:
+    for operations in paths.values():
+        for method in ("post", "put", "patch", "delete"):
+            if method in operations:
+                parameters = operations[method].get("parameters") or []
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    operations[method]["parameters"] = [*parameters, IDEMPOTENCY_KEY]  # lists are shared
+    return paths
+# --- end issue 10 ------------------------------------------------------------------------------------
+
 
 def openapi_document() -> dict:
     return {
@@ -325,6 +545,6 @@ def openapi_document() -> dict:
             "version": "1.0.0",
             "description": "错误均为 application/problem+json；每个响应带 X-Request-Id。",
         },
-        "paths": PATHS,
+        "paths": _with_idempotency_key(PATHS),
         "components": COMPONENTS,
     }

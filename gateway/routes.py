@@ -1,16 +1,23 @@
 """Every route of the gateway, in one list (the OpenAPI document describes each)."""
 
 from gateway.resources import (
+    accountability,
     accounts,
     applications,
     authority,
     cases,
     catalogue,
     certificates,
+    documents,
     evaluation,
+    follow_ups,
+    licences,
     notifications,
     operations,
+    progress,
     queues,
+    rankings,
+    reports,
 )
 
 ROUTES = (
@@ -29,6 +36,17 @@ ROUTES = (
     ("/v1/complaints", evaluation.ComplaintsResource),
     ("/v1/complaints/{complaint_id}", evaluation.ComplaintResource),
     ("/v1/metrics", evaluation.MetricsResource),
+    # issue 6: complaints' steps, follow-ups, accountability, rankings, reports
+    ("/v1/complaints/{complaint_id}/transitions", evaluation.ComplaintTransitionsResource),
+    ("/v1/follow-ups", follow_ups.FollowUpsResource),
+    ("/v1/follow-ups/{follow_up_id}", follow_ups.FollowUpResource),
+    ("/v1/follow-ups/{follow_up_id}/transitions", follow_ups.FollowUpTransitionsResource),
+    ("/v1/accountability", accountability.AccountabilityResource),
+    ("/v1/accountability/records", accountability.AccountabilityRecordsResource),
+    ("/v1/metrics/rebuild", evaluation.MetricsRebuildResource),
+    ("/v1/rankings", rankings.RankingsResource),
+    ("/v1/rankings/formula", rankings.RankingFormulaResource),
+    ("/v1/reports/monthly", reports.MonthlyReportResource),
     ("/v1/certificates/{certificate_no}", certificates.CertificateResource),
     ("/healthz", operations.HealthResource),
     ("/readyz", operations.ReadyResource),
@@ -43,4 +61,39 @@ ROUTES = (
     ("/v1/delegations/{delegation_id}/revoke", authority.DelegationRevokeResource),
     ("/v1/delegations/{delegation_id}/renew", authority.DelegationRenewResource),
     ("/v1/accounts/{username}/away", authority.AwayResource),
+    # issue 10: dead letters for ops
+    ("/v1/ops/dead-letters", operations.DeadLettersResource),
+    ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),
+    # licences, documents, progress, results, catalogue editing (issue 7)
+    ("/v1/items/{code}/versions", catalogue.ItemVersionsResource),
+    ("/v1/departments", catalogue.DepartmentsResource),
+    ("/v1/certificates", licences.CertificatesResource),
+    ("/v1/certificates/{certificate_no}/transitions", licences.CertificateTransitionsResource),
+    ("/v1/results", licences.ResultsResource),
+    ("/v1/progress/{case_no}", progress.ProgressResource),
+    ("/v1/cases/{case_no}/documents", documents.DocumentsResource),
+    ("/v1/cases/{case_no}/documents/{kind}", documents.DocumentResource),
+)
+
+# --- pages (HTML for people; gateway/pages, installed by gateway.pages.install) ---
+from gateway.pages import dashboard, login, public, workbench  # noqa: E402
+
+PAGE_ROUTES = (
+    ("/", public.CataloguePage),
+    ("/items/{code}", public.ItemPage),
+    ("/progress", public.ProgressPage),
+    ("/rate", public.RateStartPage),
+    ("/rate/{case_no}", public.RatePage),
+    ("/verify", public.VerifyPage),
+    ("/verify/{certificate_no}", public.VerifyPage),
+    ("/results", public.ResultsPage),
+    ("/login", login.LoginPage),
+    ("/logout", login.LogoutPage),
+    ("/workbench", workbench.WorkbenchPage),
+    ("/workbench/apply", workbench.WalkInPage),
+    ("/workbench/cases/{case_no}", workbench.CasePage),
+    ("/workbench/cases/{case_no}/actions", workbench.CaseActionPage),
+    ("/workbench/cases/{case_no}/notice", workbench.NoticePage),
+    ("/workbench/download", workbench.DownloadPage),
+    ("/dashboard", dashboard.DashboardPage),
 )

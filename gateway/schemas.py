@@ -93,16 +93,134 @@ COMPLAINT = {
         "text": {"type": "string", "minLength": 1, "maxLength": 5000},
         "contact": {"type": "string", "minLength": 1, "maxLength": 100},
         "channel": {"enum": list(COMPLAINT_CHANNELS)},
+        "staff": {"type": "string", "minLength": 1, "maxLength": 64},
+        "anonymous": {"type": "boolean"},
     },
-    "required": ["department", "subject", "text", "contact"],
+    "required": ["department", "subject", "text"],
+    # issue 6: an anonymous complaint (suggestion box) may leave no contact; otherwise it is required
+    "if": {"properties": {"anonymous": {"const": True}}, "required": ["anonymous"]},
+    "else": {"required": ["contact"]},
     "additionalProperties": False,
 }
 
 METRICS_QUERY = {
     "type": "object",
+    "properties": {"department": DEPARTMENT, "from": DATE, "to": DATE,
+                   # issue 6: per staff member, item and period
+                   "staff": {"type": "string", "minLength": 1, "maxLength": 64},
+                   "item_code": {"type": "string", "minLength": 1, "maxLength": 64},
+                   "period": {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+                              "x-message": "统计周期应为 YYYY-MM 或 YYYY-Qn"}},
+}
+
+# --- issue 6: complaints, follow-ups, accountability, rankings, reports ----------------------
+COMPLAINT_ACTIONS = ("assign", "investigate", "conclude", "reply", "close")
+FOLLOW_UP_ACTIONS = ("contact", "rectify", "dismiss", "close")
+PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+          "x-message": "统计周期应为 YYYY-MM（月）或 YYYY-Qn（季度）"}
+MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "x-message": "统计周期应为 YYYY-MM"}
+
+COMPLAINT_TRANSITION = {
+    "type": "object",
+    "properties": {
+        "action": {"enum": list(COMPLAINT_ACTIONS)},
+        "to": {"type": "string", "minLength": 1, "maxLength": 64},
+        "substantiated": {"type": "boolean"},
+        "findings": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "staff": {"type": "string", "minLength": 1, "maxLength": 64},
+        "text": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "comment": {"type": "string", "maxLength": 5000},
+    },
+    "required": ["action"],
+    "additionalProperties": False,
+}
+
+FOLLOW_UP_TRANSITION = {
+    "type": "object",
+    "properties": {"action": {"enum": list(FOLLOW_UP_ACTIONS)}, "note": {"type": "string", "maxLength": 2000}},
+    "required": ["action"],
+    "additionalProperties": False,
+}
+
+ACCOUNTABILITY_RECORD = {
+    "type": "object",
+    "properties": {"department": DEPARTMENT, "username": {"type": "string", "minLength": 1, "maxLength": 64},
+                   "reason": {"type": "string", "minLength": 1, "maxLength": 1000}, "date": DATE},
+    "required": ["department", "reason"],
+    "additionalProperties": False,
+}
+
+RANKING_FORMULA = {
+    "type": "object",
+    "properties": {"windows": {"type": "object"}, "staff": {"type": "object"},
+                   "quarter_top": {"type": "integer", "minimum": 1, "maximum": 100}},
+    "additionalProperties": False,
+}
+
+REPORT_QUERY = {
+    "type": "object",
+    "properties": {"period": MONTH, "department": DEPARTMENT, "format": {"enum": ["xlsx", "pdf"]}},
+    "required": ["period"],
+}
+
+
+# --- licences and catalogue editing (issue 7) -----------------------------------------
+CERTIFICATE_TRANSITION = {
+    "type": "object",
+    "properties": {"action": {"enum": ["revoke", "cancel"]},
+                   "reason": {"type": "string", "minLength": 1, "maxLength": 1000}},
+    "required": ["action", "reason"],
+    "additionalProperties": False,
+}
+
+CERTIFICATE_REGISTRATION = {
+    "type": "object",
+    "properties": {
+        "item_code": {"type": "string", "minLength": 1, "maxLength": 50},
+        "holder_name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "holder_type": {"enum": ["person", "enterprise"]},
+        "valid_from": DATE, "valid_until": DATE,
+        "legacy_no": {"type": "string", "minLength": 1, "maxLength": 64},
+        "owner_account": {"type": "string", "minLength": 1, "maxLength": 64},
+    },
+    "required": ["item_code", "holder_name", "holder_type", "valid_from", "valid_until"],
+    "additionalProperties": False,
+}
+
+RESULTS_QUERY = {
+    "type": "object",
     "properties": {"department": DEPARTMENT, "from": DATE, "to": DATE},
 }
 
+# Documentation only (OpenAPI): intake validates items, every field in one answer.
+ITEM = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}, "department": {"type": "string"},
+        "category": {"type": "string"}, "case_kind": {"enum": ["instant", "promised", "joint", "escalated"]},
+        "legal_basis": {"type": "string"}, "conditions": {"type": "string"}, "procedure": {"type": "string"},
+        "fee": {"type": "string"}, "fee_basis": {"type": "string"}, "fee_amount": {"type": "number"},
+        "complaint_phone": {"type": "string"}, "consult_phone": {"type": "string"},
+        "basic_code": {"type": "string"}, "implementation_code": {"type": "string"}, "item_type": {"type": "string"},
+        "exercise_level": {"type": "string"}, "handling_form": {"type": "string"}, "location": {"type": "string"},
+        "office_hours": {"type": "string"},
+        "materials": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
+            "copies": {"type": "integer"}, "original": {"type": "boolean"}}}},
+        "statutory_days": {"type": "integer"}, "promised_days": {"type": "integer"},
+        "stages": {"type": "array", "items": {"enum": ["first_review", "site_inspection", "joint_review",
+                                                      "decision"]}},
+        "stage_limits": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "licence": {"type": ["object", "null"], "properties": {"name": {"type": "string"},
+                                                               "valid_years": {"type": "integer"}}},
+        "licence_action": {"enum": ["new", "renew", "change", "replace", "cancel", "inspect", None]},
+        "joint_departments": {"type": "array", "items": {"type": "string"}},
+        "higher_authority": {"type": ["string", "null"]},
+    },
+    "required": ["code", "name", "department", "case_kind", "materials", "statutory_days", "promised_days"],
+}
+ITEM_CHANGES = {"type": "object", "description": "要修改的事项字段（code、department、version 不可修改）",
+                "properties": ITEM["properties"]}
 
 # --- authority, supervision, calendar (issue 5) -----------------------------------------
 DELEGATION = {

@@ -6,7 +6,7 @@ store the change and its events in one write, flush the outbox.
 import datetime as dt
 import logging
 
-from services.approval import certificates, workflow
+from services.approval import workflow
 from services.approval.authority import AuthorityMixin
 from services.approval.cases import (
     advanced,
@@ -20,11 +20,11 @@ from services.approval.cases import (
     policy_case,
 )
 from services.approval.events import step_events
-from services.approval.store import ALERTS, CASES, DELEGATIONS, VIOLATIONS, ApprovalStore
+from services.approval.licences import LicenceEntrypoints
+from services.approval.store import ALERTS, CASES, CERTIFICATES, DELEGATIONS, VIOLATIONS, ApprovalStore
 from services.common import caselist, contracts, policy
 from services.common.calendar import OfficialCalendar, parse_date, validate_year, year_view
 from services.common.clock import WorkingDayClock
-from services.common.config import setting
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
@@ -32,7 +32,7 @@ from services.common.handlers import handle
 from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
-from services.common.rpc import rpc
+from services.common.rpc import TimeoutRpcProxy, rpc
 
 log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED
@@ -42,11 +42,13 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-class ApprovalService(AuthorityMixin, OutboxSweeper):
+class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
     name = contracts.Approval.SERVICE
     request_id = RequestId()
     store = Storage(ApprovalStore)
-    outbox = Outbox(CASES, DELEGATIONS, VIOLATIONS, ALERTS)
+    outbox = Outbox(CASES, CERTIFICATES, DELEGATIONS, VIOLATIONS, ALERTS)
+    intake = TimeoutRpcProxy(contracts.Intake.SERVICE, timeout=5)
+
 
     # --- cases --------------------------------------------------------------------
     @rpc
@@ -78,19 +80,19 @@ class ApprovalService(AuthorityMixin, OutboxSweeper):
             raise Forbidden(verdict.reason)
         step = workflow.apply(case, action, actor, params or {}, today)
         after = advanced(case, step, clock, today, actor)
-        certificate, created = self._certificate(after, today, now) if action == "issue_certificate" else (None, False)
+        # The certificate rides in the case's own guarded write (one outcome); filed after it.
+        certificate = self.new_certificate(after, today, now) if action == "issue_certificate" else None
         if certificate:
-            after["certificate_no"] = certificate["certificate_no"]
+            after.update(certificate_no=certificate["certificate_no"], certificate=certificate)
         events = step_events(after, step, actor, self.request_id, today, certificate)
         update = {"$set": {**changed_fields(after, step), "updated_at": now},
                   "$push": {"history": history_entry(step, actor, now)}}
-        try:
-            self.store.update_case(case_no, case["version"], update, events)
-        except Conflict:
-            if created:
-                self.store.delete_certificate(certificate["certificate_no"])
-            raise
+        if certificate:
+            update["$set"].update(certificate=certificate, certificate_pending=True)
+        self.store.update_case(case_no, case["version"], update, events)
         self._publish(case_no)
+        if certificate:
+            self.file_certificate(certificate)
         self._relist(after, clock, today, now)
         return case_view(self.store.case(case_no), clock, today, actor, authority)
 
@@ -107,11 +109,6 @@ class ApprovalService(AuthorityMixin, OutboxSweeper):
         if errors:
             raise InvalidInput("时限参数有误", errors)
         return self._clock().deadlines(start, promised_days, statutory_days)
-
-    # --- certificates -------------------------------------------------------------
-    @rpc
-    def get_certificate(self, certificate_no):
-        return certificates.public_view(self.store.certificate(str(certificate_no)), local_today())
 
     # --- calendar -------------------------------------------------------------------
     @rpc
@@ -178,15 +175,3 @@ class ApprovalService(AuthorityMixin, OutboxSweeper):
                 except Conflict:
                     continue  # changed meanwhile: its own step counted the deadlines again
                 self._relist({**case, "deadlines": deadlines}, clock, today, now)
-
-    def _certificate(self, case, today, now):
-        """The case's certificate: one a crash left behind, or a new one. Returns (certificate, created)."""
-        existing = self.store.certificate_for_case(case["case_no"])
-        if existing:
-            return existing, False
-        year_key = certificates.counter_key(case["department"], today.year)
-        number = certificates.certificate_number(
-            case["department"], setting("REGION_CODE"), today.year, self.store.next_sequence(year_key))
-        certificate = certificates.new_certificate(number, case, today, now)
-        self.store.insert_certificate(certificate)
-        return certificate, True

@@ -32,6 +32,12 @@ DEFAULTS = {
     "CALENDAR_REFRESH_SECONDS": "30",
     # 电子监察: seconds between deadline scans (warnings, letter reminders, intake's timers).
     "SUPERVISION_SCAN_SECONDS": "60",
+    # Licences (issue 7): seconds between expiry-reminder sweeps (90 / 30 days before expiry);
+    # the names on formal documents.
+    "CERTIFICATE_REMINDER_SECONDS": "3600",
+    "CENTRE_NAME": "商丘市政务服务中心",
+    # Where the public pages are (links in SMS: progress and rating by query code).
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
 }
 
 

@@ -23,6 +23,11 @@ class Intake:
     LIST_ITEMS = "list_items"            # (department=None, category=None) -> [item]
     GET_ITEM = "get_item"                # (code, version=None) -> item
     UPDATE_ITEM = "update_item"          # (code, changes, actor) -> item (new version)
+    # --- catalogue and public window (issue 7) ---
+    CREATE_ITEM = "create_item"          # (item, actor) -> item (version 1)
+    ITEM_VERSIONS = "item_versions"      # (code) -> [{"version","changed_at","changed_by","changes"}] newest first
+    LIST_DEPARTMENTS = "list_departments"  # () -> [{"code","name","full_name","window","consult_phone",...}]
+    CHECK_QUERY_CODE = "check_query_code"  # (case_no, code) -> True; NotFound when unknown or wrong (same answer)
     SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
     GET_CONTACT = "get_contact"          # (case_no) -> {"phone","email"} in full: for notification's sends only
@@ -58,6 +63,11 @@ class Approval:
     LIST_CASES = "list_cases"            # (query, actor) -> {"cases": [view], "keys": [sort key]}; see caselist
     SUPERVISION = "supervision"          # (department=None) -> {"yellow": [view], "red": [view]}
     RAISE_ALERT = "raise_alert"          # (case: CASE_FIELDS + holder, row: supervision row) -> None; once per key
+    # --- licences (issue 7) ---
+    GET_CERTIFICATE_RECORD = "get_certificate_record"  # (certificate_no) -> full record (holder unmasked)
+    CERTIFICATE_TRANSITION = "certificate_transition"  # (certificate_no, action revoke|cancel, reason, actor)
+    REGISTER_CERTIFICATE = "register_certificate"  # (body, actor) -> certificate (存量证照, department_admin)
+    LIST_RESULTS = "list_results"        # (department=None, date_from=None, date_to=None, limit=200) -> [result]
 
 
 class Notification:
@@ -74,6 +84,20 @@ class Evaluation:
     METRICS = "metrics"                  # (department=None, date_from=None, date_to=None) -> metrics
     CREATE_COMPLAINT = "create_complaint"  # (complaint, actor|None) -> complaint
     GET_COMPLAINT = "get_complaint"      # (complaint_id) -> complaint
+    # --- issue 6: service quality held to account -------------------------------
+    LIST_COMPLAINTS = "list_complaints"  # (department=None, status=None, supervision=None, limit=50) -> [complaint]
+    COMPLAINT_TRANSITION = "complaint_transition"  # (complaint_id, action, actor, params) -> complaint
+    LIST_FOLLOW_UPS = "list_follow_ups"  # (department=None, state=None, limit=50) -> [follow_up]
+    GET_FOLLOW_UP = "get_follow_up"      # (follow_up_id) -> follow_up
+    FOLLOW_UP_TRANSITION = "follow_up_transition"  # (follow_up_id, action, actor, note=None) -> follow_up
+    ACCOUNTABILITY = "accountability"    # (year, department=None) -> {"year","people":[...],"units":[...]}
+    ACCOUNTABILITY_RECORDS = "accountability_records"  # (year, department=None, username=None) -> [record]
+    RECORD_ACCOUNTABILITY = "record_accountability"  # (record {"username"?,"department","reason","date"?}, actor)
+    RANKINGS = "rankings"                # (period "YYYY-MM"|"YYYY-Qn") -> {"period","formula","windows","staff"}
+    GET_RANKING_FORMULA = "get_ranking_formula"  # () -> formula
+    SET_RANKING_FORMULA = "set_ranking_formula"  # (formula, actor) -> formula
+    MONTHLY_REPORT = "monthly_report"    # (period, department=None, fmt) -> {"filename","content_type",...}
+    REBUILD_METRICS = "rebuild_metrics"  # (actor) -> {"counters","facts","ratings","complaints"}
 
 
 SERVICES = (Intake.SERVICE, Approval.SERVICE, Notification.SERVICE, Evaluation.SERVICE)
@@ -98,6 +122,10 @@ AUTHORITY_VIOLATION = "authority_violation"        # 越权: an action refused o
 SUPERVISION_ALERT = "supervision_alert"            # 电子监察: a case (or one of its stages) turned yellow or red
 DELEGATION_EXPIRING = "delegation_expiring"        # a letter of authority ends within a month
 APPLICATION_WITHDRAWN = "application_withdrawn"    # 补正 not supplied by the notice's deadline: closed
+CERTIFICATE_EXPIRING = "certificate_expiring"      # 到期提醒: 90 / 30 days before a licence's last day
+CERTIFICATE_STATUS_CHANGED = "certificate_status_changed"  # 撤销 / 注销
+COMPLAINT_UPDATED = "complaint_updated"            # issue 6: a complaint moved a step (the complainant is told)
+FOLLOW_UP_UPDATED = "follow_up_updated"            # issue 6: a bad rating's follow-up (回访整改) moved a step
 
 EVENT_FIELDS = {
     # received_at: ISO datetime the materials were received
@@ -133,6 +161,18 @@ EVENT_FIELDS = {
     DELEGATION_EXPIRING: ("delegation_id", "department", "a_account", "b_account", "valid_until"),
     # reason: Chinese text; withdrawn_on: date; supplement_by: the deadline the notice gave
     APPLICATION_WITHDRAWN: CASE_FIELDS + ("reason", "withdrawn_on", "supplement_by"),
+    # case_no: the issuing case (None for a registered 存量证照); days_left: to valid_until; threshold: 90|30
+    CERTIFICATE_EXPIRING: CASE_FIELDS + ("certificate_no", "valid_until", "days_left", "threshold"),
+    # action: revoke|cancel; status: revoked|cancelled; reason: Chinese text; on: date
+    CERTIFICATE_STATUS_CHANGED: CASE_FIELDS + ("certificate_no", "action", "status", "previous_status", "reason", "on"),
+    # issue 6. status: the new status; action: the step taken; submitted_by: complainant's username or None;
+    # reply: the reply text (masked) once replied, else None
+    COMPLAINT_UPDATED: ("complaint_id", "department", "case_no", "subject", "status", "action", "submitted_by",
+                        "reply"),
+    # status: open|contacted|rectified|dismissed|closed; owner: the applicant's username (None without account);
+    # outcome: rectified|dismissed|None; note: masked; rectify_by: date
+    FOLLOW_UP_UPDATED: ("follow_up_id", "case_no", "department", "item_code", "owner", "status", "action",
+                        "outcome", "note", "rectify_by"),
 }
 
 EVENT_SOURCE = {
@@ -150,6 +190,10 @@ EVENT_SOURCE = {
     SUPERVISION_ALERT: Approval.SERVICE,
     DELEGATION_EXPIRING: Approval.SERVICE,
     APPLICATION_WITHDRAWN: Intake.SERVICE,
+    CERTIFICATE_EXPIRING: Approval.SERVICE,
+    CERTIFICATE_STATUS_CHANGED: Approval.SERVICE,
+    COMPLAINT_UPDATED: Evaluation.SERVICE,
+    FOLLOW_UP_UPDATED: Evaluation.SERVICE,
 }
 
 
@@ -179,6 +223,14 @@ SUBSCRIPTIONS = (
     (Notification.SERVICE, DELEGATION_EXPIRING),
     (Notification.SERVICE, CASE_STATUS_CHANGED),
     (Notification.SERVICE, APPLICATION_WITHDRAWN),
+    # licences (issue 7): holders hear of expiry (到期提醒) and of revocation or cancellation
+    (Notification.SERVICE, CERTIFICATE_EXPIRING),
+    (Notification.SERVICE, CERTIFICATE_STATUS_CHANGED),
+    # issue 6: accountability sources and the complainant / applicant told of each step
+    (Evaluation.SERVICE, AUTHORITY_VIOLATION),
+    (Evaluation.SERVICE, SUPERVISION_ALERT),
+    (Notification.SERVICE, COMPLAINT_UPDATED),
+    (Notification.SERVICE, FOLLOW_UP_UPDATED),
 )
 
 

@@ -230,6 +230,11 @@ def may_edit_item(actor: dict, department: str | None) -> bool:
         actor.get("role") == "department_admin" and actor.get("department") == department)
 
 
+def may_change_certificate(actor: dict, department: str | None) -> bool:
+    """撤销 / 注销 a licence: the issuing department's staff, or the centre admin."""
+    return is_staff_of(actor, department) or actor.get("role") == "centre_admin"
+
+
 def may_manage_delegations(actor: dict, department: str | None) -> bool:
     """Letters are issued, renewed and revoked by the department's admin."""
     return actor.get("role") == "department_admin" and actor.get("department") == department

@@ -21,6 +21,8 @@ APPLICANT_EVENTS = frozenset({
     contracts.APPLICATION_REFUSED,
     contracts.CASE_DECIDED,
     contracts.CERTIFICATE_ISSUED,
+    contracts.CERTIFICATE_EXPIRING,
+    contracts.CERTIFICATE_STATUS_CHANGED,
 })
 EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -61,13 +63,18 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
     if event_type in APPLICANT_EVENTS:
         recipient = applicant_recipient(event)
         deliveries = [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
-        if SMS in channels:  # address None: resolved from intake at send time
+        if SMS in channels and event.get("case_no"):  # address None: resolved from intake at send time
             deliveries.append(Delivery(recipient, APPLICANT, SMS, contact.get("phone")))
         if contact.get("email") and EMAIL in channels:
             deliveries.append(Delivery(recipient, APPLICANT, EMAIL, contact["email"]))
         return deliveries
     if event_type in ISSUE5_EVENTS:
         return _issue5_plan(event, contact, channels)
+    # issue 6: the complainant (an account) and the rating applicant are told each step in their inbox
+    if event_type == contracts.COMPLAINT_UPDATED:
+        return [Delivery(event["submitted_by"], APPLICANT, INBOX)] if event.get("submitted_by") else []
+    if event_type == contracts.FOLLOW_UP_UPDATED:
+        return [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
     if event_type == contracts.RATING_SUBMITTED and not event.get("bad"):
         return []
     if event_type in (contracts.RATING_SUBMITTED, contracts.COMPLAINT_RECEIVED):

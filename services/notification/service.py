@@ -65,6 +65,14 @@ class NotificationService(Pingable):
     def on_certificate_issued(self, event):
         self._notify(event)
 
+    @handle(contracts.CERTIFICATE_EXPIRING)
+    def on_certificate_expiring(self, event):
+        self._notify(event)
+
+    @handle(contracts.CERTIFICATE_STATUS_CHANGED)
+    def on_certificate_status_changed(self, event):
+        self._notify(event)
+
     @handle(contracts.RATING_SUBMITTED)
     def on_rating_submitted(self, event):
         self._notify(event)
@@ -92,6 +100,15 @@ class NotificationService(Pingable):
 
     @handle(contracts.APPLICATION_WITHDRAWN)
     def on_application_withdrawn(self, event):
+        self._notify(event)
+
+    # issue 6: the complainant and the applicant are told each step
+    @handle(contracts.COMPLAINT_UPDATED)
+    def on_complaint_updated(self, event):
+        self._notify(event)
+
+    @handle(contracts.FOLLOW_UP_UPDATED)
+    def on_follow_up_updated(self, event):
         self._notify(event)
 
     @timer(interval=RETRY_SWEEP_SECONDS)

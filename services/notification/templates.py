@@ -5,16 +5,20 @@ Free text that came from people (reasons, comments, subjects) is passed
 through `mask_text`, so an ID number or phone typed into it never reaches a
 message. Email reuses the inbox wording; SMS is a short form.
 """
+import datetime as dt
 from dataclasses import dataclass
 from string import Template
 
 from services.common import contracts
+from services.common.config import setting
 from services.common.masking import mask_text
 
 APPLICANT, SUPERVISOR, STAFF = "applicant", "supervisor", "staff"
 INBOX, SMS, EMAIL = "inbox", "sms", "email"
 
 RESULT_TEXT = {"approved": "准予许可", "denied": "不予许可"}
+CERTIFICATE_ACTIONS = {"revoke": "撤销", "cancel": "注销"}
+RENEWAL_LEAD_DAYS = 30
 LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 REMEDY = "如不服本决定，可自收到之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。"
 
@@ -53,6 +57,16 @@ _INBOX = {
         "您申请的“${item_name}”（办件编号${case_no}）许可证已制发，证书编号${certificate_no}，"
         "有效期${valid_from}至${valid_until}。请携带有效身份证件到窗口领取。",
     ),
+    # licences (issue 7)
+    (contracts.CERTIFICATE_EXPIRING, APPLICANT): _t(
+        "许可证到期提醒：${certificate_no}",
+        "您持有的“${item_name}”许可证（证书编号${certificate_no}）将于${valid_until}到期，距到期还有${days_left}天。"
+        "如需继续从事许可活动，请于${renew_by}前（有效期届满三十日前）提出延续申请；逾期未延续的，许可证到期后将依法注销。",
+    ),
+    (contracts.CERTIFICATE_STATUS_CHANGED, APPLICANT): _t(
+        "许可证${action_text}通知：${certificate_no}",
+        "您持有的“${item_name}”许可证（证书编号${certificate_no}）已于${on}依法${action_text}。理由：${reason}。${remedy}",
+    ),
     (contracts.RATING_SUBMITTED, SUPERVISOR): _t(
         "差评提醒：${case_no}",
         "办件${case_no}（${department}，事项${item_code}）收到差评：${level_label}。"
@@ -70,11 +84,37 @@ _INBOX = {
         "投诉提醒：${subject}",
         "收到对本部门的投诉（编号${complaint_id}${case_part}）：${subject}。请配合调查处理。",
     ),
+    # issue 6: complaint and follow-up steps
+    (contracts.COMPLAINT_UPDATED, APPLICANT): _t(
+        "投诉办理进度：${complaint_status}",
+        "您的投诉“${subject}”（编号${complaint_id}）办理进度：${complaint_status}。${reply_part}",
+    ),
+    (contracts.FOLLOW_UP_UPDATED, APPLICANT): _t(
+        "差评回访整改：${follow_up_status}",
+        "您对办件${case_no}的评价，回访整改进度：${follow_up_status}。${follow_up_detail}",
+    ),
 }
+
+# issue 6
+COMPLAINT_STATUS = {"received": "已登记", "assigned": "已交办承办人", "investigating": "调查中",
+                    "concluded": "已调查认定", "replied": "已答复", "closed": "已办结"}
+FOLLOW_UP_STATUS = {"open": "待回访", "contacted": "已回访", "rectified": "已整改", "dismissed": "经核查不予整改",
+                    "closed": "已办结"}
+
+
+def _follow_up_detail(event: dict) -> str:
+    note = mask_text(event.get("note") or "")
+    parts = [f"说明：{note}。" if note else ""]
+    if event.get("status") == "closed":
+        outcome = FOLLOW_UP_STATUS.get(event.get("outcome") or "", "")
+        parts.append(f"处理结果：{outcome}。您可以对该办件再次评价。")
+    return "".join(parts)
+
 
 _SMS = {
     (contracts.APPLICATION_ACCEPTED, APPLICANT): _t(
-        "受理通知", "【政务服务中心】您的“${item_name}”已受理，办件编号${case_no}，承诺办结日期${promised}。"
+        "受理通知", "【政务服务中心】您的“${item_name}”已受理，办件编号${case_no}，查询码${query_code}，"
+                    "承诺办结日期${promised}。进度查询：${public_url}/progress"
     ),
     (contracts.ONE_TIME_NOTICE_ISSUED, APPLICANT): _t(
         "一次性告知", "【政务服务中心】您的“${item_name}”需补正${missing_count}项材料：${missing_names}。"
@@ -83,10 +123,19 @@ _SMS = {
         "不予受理通知", "【政务服务中心】您的“${item_name}”（${case_no}）不予受理，理由：${reason}。"
     ),
     (contracts.CASE_DECIDED, APPLICANT): _t(
-        "审批决定", "【政务服务中心】您的“${item_name}”（${case_no}）审批结果：${result_text}。详情请查看站内消息。"
+        "审批决定", "【政务服务中心】您的“${item_name}”（${case_no}）审批结果：${result_text}。"
+                    "欢迎凭受理短信中的查询码评价：${public_url}/rate/${case_no}"
     ),
     (contracts.CERTIFICATE_ISSUED, APPLICANT): _t(
         "领证通知", "【政务服务中心】您的“${item_name}”证书${certificate_no}已制发，请携带身份证件到窗口领取。"
+    ),
+    (contracts.CERTIFICATE_EXPIRING, APPLICANT): _t(
+        "许可证到期提醒",
+        "【政务服务中心】您的许可证${certificate_no}将于${valid_until}到期，请于${renew_by}前申请延续。",
+    ),
+    (contracts.CERTIFICATE_STATUS_CHANGED, APPLICANT): _t(
+        "许可证${action_text}通知",
+        "【政务服务中心】您的许可证${certificate_no}已于${on}${action_text}，详情请查看站内消息。",
     ),
 }
 
@@ -202,6 +251,17 @@ def _values(event: dict) -> dict:
         "subject": mask_text(event.get("subject") or ""),
         "complaint_id": event.get("complaint_id") or "",
         "case_part": f"，涉及办件{event['case_no']}" if event.get("case_no") else "",
+        "days_left": event.get("days_left", ""),
+        "renew_by": _days_before(event.get("valid_until"), RENEWAL_LEAD_DAYS),
+        "action_text": CERTIFICATE_ACTIONS.get(event.get("action"), event.get("action") or ""),
+        "on": event.get("on") or "",
+        "query_code": (event.get("notice") or {}).get("query_code") or "见受理通知书",
+        "public_url": setting("PUBLIC_BASE_URL").rstrip("/"),
+        # issue 6
+        "complaint_status": COMPLAINT_STATUS.get(event.get("status"), event.get("status") or ""),
+        "reply_part": f"答复：{mask_text(event['reply'])}" if event.get("reply") else "",
+        "follow_up_status": FOLLOW_UP_STATUS.get(event.get("status"), event.get("status") or ""),
+        "follow_up_detail": _follow_up_detail(event),
     }
 
 
@@ -215,6 +275,10 @@ def _issue5_values(event: dict) -> dict:
         "b_account": event.get("b_account") or "", "valid_until": event.get("valid_until") or "",
         "change_title": change_title, "change_text": change_text, "withdrawn_on": event.get("withdrawn_on") or "",
     }
+def _days_before(day: str | None, days: int) -> str:
+    if not day:
+        return ""
+    return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
 
 
 def render(event: dict, audience: str, channel: str) -> Rendered:

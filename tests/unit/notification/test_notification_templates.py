@@ -25,10 +25,12 @@ def sample(event_type, **overrides):
         "holder_name": "张三", "closed_on": "2025-03-22",
         "level": 1, "bad": True, "comment": f"态度差，我的身份证{ID_NUMBER}",
         "complaint_id": "c1", "subject": "窗口推诿",
+        "days_left": 30, "threshold": 30, "previous_status": "valid", "on": "2025-04-01",
+        "action": "close", "reply": f"已约谈，电话{PHONE}", "follow_up_id": "f1", "outcome": "rectified",
+        "note": f"已回访 {PHONE}", "rectify_by": "2025-04-10",
         "state": "yellow", "stage": "overall", "deadline": "2025-03-24", "responsible": "clerk1",
         "remaining_working_days": 1, "delegation_id": "d1", "a_account": "chief_a", "b_account": "chief_b",
-        "previous_status": "in_review", "action": "pause_clock", "actor_role": "clerk", "actor": "clerk1",
-        "withdrawn_on": "2025-04-01", "supplement_by": "2025-03-31",
+        "actor_role": "clerk", "actor": "clerk1", "withdrawn_on": "2025-04-01", "supplement_by": "2025-03-31",
         "detail": {"kind": "testing", "expected_days": 15, "reason": f"送检，联系{PHONE}", "from": "2025-03-10"},
     }
     base.update(overrides)
@@ -36,12 +38,14 @@ def sample(event_type, **overrides):
     return contracts.event(event_type, **fields)
 
 
+# A status change reaches the applicant only when the law says it is told in writing (a pause, an extension).
+TOLD_IN_WRITING = {contracts.CASE_STATUS_CHANGED: {"action": "pause_clock", "previous_status": "in_review"}}
 NOTIFIED = sorted({event_type for service, event_type in contracts.SUBSCRIPTIONS if service == "notification"})
 
 
 @pytest.mark.parametrize("event_type", NOTIFIED)
 def test_every_subscribed_event_has_a_template_for_each_planned_delivery(event_type):
-    event = sample(event_type)
+    event = sample(event_type, **TOLD_IN_WRITING.get(event_type, {}))
     deliveries = plan(event, {"phone": PHONE, "email": "a@example.com"}, frozenset({"inbox", "sms", "email"}))
     assert deliveries
     for delivery in deliveries:
@@ -107,3 +111,16 @@ def test_applicant_events_have_all_three_channels():
     for event_type in APPLICANT_EVENTS:
         for channel in ("inbox", "sms", "email"):
             assert templates.has_template(event_type, "applicant", channel)
+
+
+def test_complainant_and_applicant_are_told_each_step():
+    replied = sample(contracts.COMPLAINT_UPDATED, status="replied", action="reply")
+    [delivery] = plan(replied, None, frozenset({"inbox", "sms"}))
+    assert (delivery.recipient, delivery.channel) == ("zhangsan", "inbox")
+    body = templates.render(replied, delivery.audience, delivery.channel).body
+    assert "已答复" in body and "已约谈" in body and PHONE not in body
+    assert plan(sample(contracts.COMPLAINT_UPDATED, submitted_by=None), None, frozenset({"inbox"})) == []
+    closed = sample(contracts.FOLLOW_UP_UPDATED, status="closed", action="close")
+    [delivery] = plan(closed, None, frozenset({"inbox"}))
+    body = templates.render(closed, delivery.audience, delivery.channel).body
+    assert "已办结" in body and "已整改" in body and "再次评价" in body
