@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from test_platform import Api, eventually, id_number, once_opened
+from test_platform import ADMIN_PASSWORD, Api, eventually, id_number, once_opened
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +79,30 @@ def test_filters_and_who_sees_what(api):
     board = api.as_user("supervisor1").get("/v1/supervision")
     assert board.status_code == 200 and set(board.json()) == {"yellow", "red"}
     assert api.as_user("market_clerk1").get("/v1/supervision?department=health").status_code == 403
+
+
+def test_a_year_without_data_then_entered_through_the_gateway(api):
+    """A joint case's statutory limit (45 working days) reaches into next year: estimated on weekdays
+    until the centre admin enters the year; then every open case is counted again."""
+    clerk, admin = api.as_user("clerk1"), api.as_user("admin", ADMIN_PASSWORD)
+    item = api.get("/v1/items/HEALTH-HOTEL-JOINT").json()
+    submitted = clerk.post("/v1/applications", headers={"Idempotency-Key": uuid.uuid4().hex}, json={
+        "item_code": "HEALTH-HOTEL-JOINT", "channel": "window",
+        "applicant": {"type": "person", "name": "郑一", "id_number": id_number(seq="714"), "phone": "13412345678"},
+        "materials": [{"code": m["code"]} for m in item["materials"] if m["required"]]})
+    case_no = submitted.json()["case_no"]
+    eventually(lambda: "holder" in clerk.get(f"/v1/cases/{case_no}").json())
+    before = clerk.get(f"/v1/cases/{case_no}").json()["deadlines"]
+    next_year = int(before["statutory"][:4])
+    if api.get(f"/v1/calendar/{next_year}").json()["source"] != "weekdays":
+        pytest.skip(f"{next_year} already has calendar data")
+    assert before["estimated"] is True
+    path = f"/v1/calendar/{next_year}"
+    assert admin.request("PUT", path, json={"holidays": ["x"], "workdays": []}).status_code == 422
+    assert clerk.request("PUT", path, json={"holidays": [], "workdays": []}).status_code == 403
+    holidays = [f"{next_year}-01-0{d}" for d in range(1, 8)]
+    entered = admin.request("PUT", f"/v1/calendar/{next_year}", json={"holidays": holidays, "workdays": []})
+    assert entered.status_code == 200 and entered.json()["source"] == "admin", entered.text
+    after = clerk.get(f"/v1/cases/{case_no}").json()["deadlines"]
+    assert after["estimated"] is False and after["statutory"] > before["statutory"]
+    assert api.get(f"/v1/calendar/{next_year}").json()["holidays"] == holidays
