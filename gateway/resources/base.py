@@ -45,11 +45,14 @@ class Resource:
             department = router.remember_item(item_code, item.get("department"))
         return department
 
-    def load_case(self, req, case_no: str) -> dict:
-        """Approval owns a case from acceptance; before that it lives in intake."""
+    def load_case(self, req, case_no: str, actor: dict | None = None) -> dict:
+        """Approval owns a case from acceptance; before that it lives in intake. With an actor,
+        the view carries the actions it may take now (`allowed_actions`)."""
         department = department_of_case(case_no)
+        extra = (actor,) if actor else ()
         try:
-            return self.call_for(req, department, contracts.Approval.SERVICE, contracts.Approval.GET_CASE, case_no)
+            return self.call_for(req, department, contracts.Approval.SERVICE, contracts.Approval.GET_CASE, case_no,
+                                 *extra)
         except NotFound:
             return self.call_for(req, department, contracts.Intake.SERVICE, contracts.Intake.GET_APPLICATION,
-                                 case_no)
+                                 case_no, *extra)

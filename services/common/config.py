@@ -34,6 +34,8 @@ DEFAULTS = {
     "DEDICATED_DEPARTMENT": "",
     # Seconds between intake's fetches of the calendar years admins keep in approval.
     "CALENDAR_REFRESH_SECONDS": "30",
+    # 电子监察: seconds between deadline scans (warnings, letter reminders, intake's timers).
+    "SUPERVISION_SCAN_SECONDS": "60",
     # Licences (issue 7): seconds between expiry-reminder sweeps (90 / 30 days before expiry);
     # the names on formal documents.
     "CERTIFICATE_REMINDER_SECONDS": "3600",

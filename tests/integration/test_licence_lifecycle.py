@@ -7,7 +7,7 @@ import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
-from test_approval_service import CHIEF, CLERK, accepted_event, drain
+from test_approval_service import CHIEF, CLERK, HEALTH_ADMIN, ITEM_ACTIONS, accepted_event, drain
 
 from services.approval.service import ApprovalService, local_today
 from services.common import contracts
@@ -26,6 +26,10 @@ def containers(container_factory, service_config):
     intake.start()
     first = container_factory(ApprovalService, service_config)
     first.start()
+    with ServiceRpcProxy(contracts.Approval.SERVICE, service_config) as proxy:  # chief1 decides (B角)
+        proxy.issue_delegation({"department": "health", "a_account": "chief_a", "b_account": "chief1",
+                                "items": [{"item_code": "HEALTH-PUBLIC-PLACE-NEW", "actions": ITEM_ACTIONS}]},
+                               HEALTH_ADMIN)
     return first
 
 

@@ -63,7 +63,7 @@ def test_an_unknown_item_goes_to_the_default_pool_which_names_it(client, rpc, lo
     (MARKET_CASE, "market", None),
 ])
 def test_case_calls_follow_the_department_the_case_carries(client, rpc, login, case_no, department, expected):
-    rpc.on("approval", "get_case", lambda number: case_view(case_no=number, department=department))
+    rpc.on("approval", "get_case", lambda number, actor=None: case_view(case_no=number, department=department))
     rpc.on("approval", "transition", lambda number, action, actor, params: case_view(case_no=number))
     staff = login("chief", "chief_rep", department)
     response = client.simulate_post(f"/v1/cases/{case_no}/transitions", headers=staff, json={"action": "approve"})
@@ -76,7 +76,7 @@ def test_case_calls_follow_the_department_the_case_carries(client, rpc, login, c
 
 def test_a_case_still_in_intake_is_read_from_the_departments_intake_pool(client, rpc, login):
     rpc.on("approval", "get_case", NotFound("办件不存在"))
-    rpc.on("intake", "get_application", lambda number: case_view(case_no=number, status="awaiting_supplement"))
+    rpc.on("intake", "get_application", lambda number, actor=None: case_view(case_no=number, status="awaiting_supplement"))
     response = client.simulate_get(f"/v1/cases/{HEALTH_CASE}", headers=login("zhangsan", "applicant"))
     assert response.status_code == 200, response.text
     assert rpc.calls_to("intake", "get_application")[0]["routing_key"] == "intake.health.get_application"
