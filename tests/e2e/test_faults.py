@@ -195,6 +195,16 @@ def faults(stack: Stack, log: list[str], stop: threading.Event) -> None:
         note(f"supervisor restarted {', '.join(restarted) or 'nothing'}")
         if restarted != [expected]:
             note(f"{expected} not restarted alone: had died")
+        # One fault at a time: the next one waits until the platform serves again (a service still
+        # starting when the broker is killed exits, and only the supervisor would bring it back).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not stop.is_set():
+            try:
+                if requests.get(f"{stack.gateway_url}/readyz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
 
     pause(4)
     for name in ("intake", "approval", "notification", "evaluation"):
