@@ -159,6 +159,9 @@ class OutboxRelay:
         return published
 
 
+PUBLISH_TIMEOUT = 5.0  # seconds for one event's write and broker confirm
+
+
 class Outbox(DependencyProvider):
     """Injects the service's OutboxRelay over the named collections."""
 
@@ -173,7 +176,10 @@ class Outbox(DependencyProvider):
 
         def publish(evt: dict) -> None:
             headers = {"nameko.request_id": evt["request_id"]} if evt.get("request_id") else {}
-            publisher.publish(evt, exchange=exchange, routing_key=evt["event_type"], extra_headers=headers)
+            # Bounded: a publish whose confirm never comes (a connection caught in a broker restart) must
+            # fail and leave the event to the sweep, not hang the relay, its document lock and the sweep timer.
+            publisher.publish(evt, exchange=exchange, routing_key=evt["event_type"], extra_headers=headers,
+                              timeout=PUBLISH_TIMEOUT)
 
         database = service_database(service, self.container.config)
         self.relay = OutboxRelay(database, self.collections, publish)
