@@ -64,11 +64,11 @@ class ReliableEventHandler(EventHandler):
             if attempts < self.max_attempts:
                 eventlet.sleep(retry_delay(attempts, self.retry_base))
                 headers[ATTEMPTS_HEADER] = attempts
-                self.publisher.publish(body, routing_key=self.queue.name, extra_headers=headers)
+                self.publisher.publish(body, routing_key=self.queue.name, extra_headers=headers, timeout=5)
                 log.warning("event %s failed (attempt %d): %r; retrying", self.event_type, attempts, error)
             else:
                 record = dead_letter_record(self.queue.name, self.event_type, body, headers, attempts, error)
-                self.publisher.publish(record, routing_key=DEAD_LETTER_QUEUE)
+                self.publisher.publish(record, routing_key=DEAD_LETTER_QUEUE, timeout=5)
                 log.error("event %s dead-lettered after %d attempts: %r", self.event_type, attempts, error)
         except Exception:  # broker gone: leave the original unacked, it is redelivered
             log.exception("could not retry event %s; leaving it to redelivery", self.event_type)

@@ -160,6 +160,9 @@ class OutboxRelay:
         return published
 
 
+PUBLISH_TIMEOUT = 5.0  # seconds for one event's write and broker confirm
+
+
 class Outbox(DependencyProvider):
     """Injects the service's OutboxRelay over the named collections."""
 
@@ -176,7 +179,10 @@ class Outbox(DependencyProvider):
         def publish(evt: dict) -> None:
             headers = {"nameko.request_id": evt["request_id"]} if evt.get("request_id") else {}
             routing_key = event_routing_key(evt["event_type"], evt.get("department"), pools)
-            publisher.publish(evt, exchange=exchange, routing_key=routing_key, extra_headers=headers)
+            # Bounded: a publish whose confirm never comes (a connection caught in a broker restart) must
+            # fail and leave the event to the sweep, not hang the relay, its document lock and the sweep timer.
+            publisher.publish(evt, exchange=exchange, routing_key=routing_key, extra_headers=headers,
+                              timeout=PUBLISH_TIMEOUT)
 
         database = service_database(service, self.container.config)
         self.relay = OutboxRelay(database, self.collections, publish)
