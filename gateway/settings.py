@@ -18,6 +18,8 @@ class GatewaySettings:
     rate_limit_per_minute: int = 1200
     readiness_timeout: float = 2.0
     rpc_timeout: float = 10.0
+    # Calls one service may hold at once in a worker process (gateway/breaker.py); keep it below the threads.
+    service_concurrency: int = 6
 
     @classmethod
     def from_env(cls) -> "GatewaySettings":
@@ -29,4 +31,5 @@ class GatewaySettings:
             admin_password=os.environ.get("GATEWAY_ADMIN_PASSWORD", "admin-dev-2026"),
             rate_limit_per_minute=int(os.environ.get("GATEWAY_RATE_LIMIT", 1200)),
             rpc_timeout=float_setting("RPC_TIMEOUT"),
+            service_concurrency=int(os.environ.get("GATEWAY_SERVICE_CONCURRENCY", 6)),
         )

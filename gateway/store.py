@@ -19,6 +19,10 @@ class AccountStore:
         # _id is the username, unique by nature; API keys are found by their keyed hash.
         self.accounts.create_index("api_key_hash", unique=True, sparse=True)
 
+    def ping(self) -> None:
+        """Raises pymongo's ConnectionFailure when the database cannot be reached (readiness)."""
+        self.accounts.database.command("ping")
+
     def create(self, account: dict) -> dict:
         doc = {**account, "created_at": datetime.now(UTC).isoformat()}
         doc["_id"] = doc.pop("username")

@@ -6,8 +6,6 @@ store the change and its events in one write, flush the outbox.
 import datetime as dt
 import logging
 
-from nameko.rpc import rpc
-
 from services.approval import certificates, workflow
 from services.approval.cases import (
     advanced,
@@ -30,6 +28,7 @@ from services.common.handlers import handle
 from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
+from services.common.rpc import rpc
 
 log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED

@@ -1,8 +1,8 @@
 """Entrypoints every service shares, inherited by the service classes."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common.config import float_setting
+from services.common.rpc import rpc
 
 
 class Pingable:

@@ -5,7 +5,6 @@ import base64
 import datetime as dt
 import uuid
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import contracts
@@ -17,6 +16,7 @@ from services.common.localtime import local_date, local_today
 from services.common.masking import mask_text
 from services.common.mongo import Storage
 from services.common.outbox import Outbox, new_document_with_events, update_with_events
+from services.common.rpc import rpc
 from services.evaluation import (
     accountability,
     complaint_steps,
