@@ -315,6 +315,38 @@ PATHS = {
     "/openapi.json": {"get": op("本文档", ok("OpenAPI 3.1"), PUBLIC, tag="operations")},
 }
 
+
+# --- pages (HTML for people, gateway/pages; listed briefly: they answer text/html) ---
+def _page(summary: str, post: str | None = None, params: tuple = ()) -> dict:
+    html = {"200": {"description": "HTML（中文）", "content": {"text/html": {"schema": {"type": "string"}}}},
+            "303": {"description": "重定向（如未登录时转到 /login）"}}
+    parameters = [path_param(name) for name in params] or None
+    entry = {"get": op(summary, html, PUBLIC, parameters=parameters, tag="pages")}
+    if post:
+        entry["post"] = op(post, html, PUBLIC, parameters=parameters, tag="pages")
+    return entry
+
+
+PATHS.update({
+    "/": _page("事项目录与搜索"),
+    "/items/{code}": _page("事项八公开与材料清单（可打印）", params=("code",)),
+    "/progress": _page("凭办件编号和查询码查询进度"),
+    "/rate": _page("评价器首页：输入办件编号"),
+    "/rate/{case_no}": _page("服务评价（评价器、短信链接）", "提交评价", params=("case_no",)),
+    "/verify": _page("证照核验（输入证书编号）"),
+    "/verify/{certificate_no}": _page("证照核验（二维码指向此处）", params=("certificate_no",)),
+    "/results": _page("结果公示"),
+    "/login": _page("登录页", "登录（会话 Cookie）"),
+    "/logout": {"post": _page("", "退出登录")["post"]},
+    "/workbench": _page("工作台：我的待办队列（需登录）"),
+    "/workbench/apply": _page("窗口收件表单（窗口人员）", "提交窗口收件"),
+    "/workbench/cases/{case_no}": _page("办件页：信息、过程、可办理操作", params=("case_no",)),
+    "/workbench/cases/{case_no}/actions": {"post": _page("", "办理一个操作", params=("case_no",))["post"]},
+    "/workbench/cases/{case_no}/notice": _page("可打印的通知书", params=("case_no",)),
+    "/workbench/download": _page("以登录会话下载文书或月度报告"),
+    "/dashboard": _page("电子监察看板（监察人员）"),
+})
+
 COMPONENTS = {
     "securitySchemes": {
         "bearer": {

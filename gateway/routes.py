@@ -48,3 +48,26 @@ ROUTES = (
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
 )
+
+# --- pages (HTML for people; gateway/pages, installed by gateway.pages.install) ---
+from gateway.pages import dashboard, login, public, workbench  # noqa: E402
+
+PAGE_ROUTES = (
+    ("/", public.CataloguePage),
+    ("/items/{code}", public.ItemPage),
+    ("/progress", public.ProgressPage),
+    ("/rate", public.RateStartPage),
+    ("/rate/{case_no}", public.RatePage),
+    ("/verify", public.VerifyPage),
+    ("/verify/{certificate_no}", public.VerifyPage),
+    ("/results", public.ResultsPage),
+    ("/login", login.LoginPage),
+    ("/logout", login.LogoutPage),
+    ("/workbench", workbench.WorkbenchPage),
+    ("/workbench/apply", workbench.WalkInPage),
+    ("/workbench/cases/{case_no}", workbench.CasePage),
+    ("/workbench/cases/{case_no}/actions", workbench.CaseActionPage),
+    ("/workbench/cases/{case_no}/notice", workbench.NoticePage),
+    ("/workbench/download", workbench.DownloadPage),
+    ("/dashboard", dashboard.DashboardPage),
+)
