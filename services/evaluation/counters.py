@@ -22,15 +22,33 @@ SATISFIED_LEVELS = frozenset({3, 4, 5})
 BAD_LEVELS = frozenset({1, 2})
 
 
-def counter_id(day: str, department: str | None, item_code: str | None, staff: str | None) -> str:
-    return "|".join((day, department or NONE, item_code or NONE, staff or NONE))
+# Grains: "day" counters (day, department, item, staff) answer any date range and filter; monthly
+# roll-ups per department, per staff member and per item answer whole-month questions from a few
+# documents (a month of a city centre has thousands of day counters but a handful of roll-ups).
+DAY, MONTH_DEPARTMENT, MONTH_STAFF, MONTH_ITEM = "day", "month_department", "month_staff", "month_item"
+ANY = "*"
+
+
+def counter_id(day: str, department: str | None, item_code: str | None, staff: str | None,
+               grain: str = DAY) -> str:
+    period = day if grain == DAY else day[:7]
+    return "|".join((grain, period, department or NONE, item_code or NONE, staff or NONE))
+
+
+def rollups(key: str) -> list[str]:
+    """The monthly roll-up counters a day counter adds to."""
+    _, day, department, item_code, staff = key.split("|")
+    month = day[:7]
+    return [f"{MONTH_DEPARTMENT}|{month}|{department}|{ANY}|{ANY}", f"{MONTH_STAFF}|{month}|{department}|{ANY}|{staff}",
+            f"{MONTH_ITEM}|{month}|{department}|{item_code}|{ANY}"]
 
 
 def dimensions(key: str) -> dict:
     """The dimension fields of a counter document, from its id."""
-    day, department, item_code, staff = key.split("|", 3)
+    grain, period, department, item_code, staff = key.split("|")
     value = {"department": department, "item_code": item_code, "staff": staff}
-    return {"day": day, "month": day[:7], **{k: (None if v == NONE else v) for k, v in value.items()}}
+    return {"grain": grain, "day": period if grain == DAY else None, "month": period[:7],
+            **{k: (None if v in (NONE, ANY) else v) for k, v in value.items()}}
 
 
 def _is_number(value) -> bool:
@@ -87,8 +105,8 @@ _KINDS = {FACT: _fact, RATING: _rating, COMPLAINT: _complaint}
 
 def contributions(kind: str, doc: dict) -> list[list]:
     """[[counter_id, field, value], ...] the document adds, zeros left out, in a stable order."""
-    flat = [[key, name, value] for key, fields in _KINDS[kind](doc).items()
-            for name, value in fields.items() if value]
+    flat = [[target, name, value] for key, fields in _KINDS[kind](doc).items()
+            for target in (key, *rollups(key)) for name, value in fields.items() if value]
     return sorted(flat, key=lambda entry: (entry[0], entry[1]))
 
 

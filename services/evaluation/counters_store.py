@@ -5,6 +5,8 @@ A delta is applied to each counter at most once: the counter keeps the ids of
 the last deltas it took (`applied`, capped), and the update only matches a
 counter that has not taken this one, so a delta replayed after a crash counts once.
 """
+import datetime as dt
+
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import BulkWriteError
 
@@ -14,13 +16,30 @@ APPLIED_KEPT = 64
 DUPLICATE_KEY = 11000
 
 
-def counter_match(date_from=None, date_to=None, department=None, staff=None, item_code=None) -> dict:
+def whole_months(date_from, date_to) -> tuple[str, str] | None:
+    """(first month, last month) when the range is whole calendar months, else None."""
+    if not (date_from and date_to) or not date_from.endswith("-01"):
+        return None
+    last = dt.date.fromisoformat(date_to)
+    if (last + dt.timedelta(days=1)).day != 1:
+        return None
+    return date_from[:7], date_to[:7]
+
+
+def counter_match(date_from=None, date_to=None, department=None, staff=None, item_code=None,
+                  group_by: str | None = None) -> dict:
+    """The counters to sum: monthly roll-ups for whole months (unless both staff and item narrow it),
+    day counters otherwise."""
     match = {name: value for name, value in (("department", department), ("staff", staff),
                                              ("item_code", item_code)) if value}
+    months = whole_months(date_from, date_to)
+    narrow = {name for name in ("staff", "item_code") if name in match or group_by == name}
+    if months and len(narrow) < 2:
+        grain = {frozenset(): counters.MONTH_DEPARTMENT, frozenset({"staff"}): counters.MONTH_STAFF,
+                 frozenset({"item_code"}): counters.MONTH_ITEM}[frozenset(narrow)]
+        return {"grain": grain, "month": {"$gte": months[0], "$lte": months[1]}, **match}
     span = {op: value for op, value in (("$gte", date_from), ("$lte", date_to)) if value}
-    if span:
-        match["day"] = span
-    return match
+    return {"grain": counters.DAY, **({"day": span} if span else {}), **match}
 
 
 class CounterStore:
@@ -29,9 +48,10 @@ class CounterStore:
         self.metric_counters = db.metric_counters
 
     def ensure_indexes(self):
-        self.metric_counters.create_index([("day", ASCENDING)])
+        self.metric_counters.create_index([("grain", ASCENDING), ("day", ASCENDING)])
+        self.metric_counters.create_index([("grain", ASCENDING), ("month", ASCENDING)])
         for dimension in ("department", "staff", "item_code"):
-            self.metric_counters.create_index([(dimension, ASCENDING), ("day", ASCENDING)])
+            self.metric_counters.create_index([(dimension, ASCENDING), ("grain", ASCENDING), ("day", ASCENDING)])
 
     def apply_delta(self, delta_id: str, delta: list[list]) -> None:
         by_counter: dict = {}

@@ -99,9 +99,9 @@ def _rows(store, match: dict, key: str) -> list[dict]:
 
 def rankings(store, period) -> dict:
     kind, first, last = ranking_rules.period_range(period)
-    match = counter_match(first, last)
-    windows = _rows(store, match, "department")
-    staff = [{"username": row.pop("staff"), **row} for row in _rows(store, match, "staff")]
+    windows = _rows(store, counter_match(first, last), "department")
+    staff = [{"username": row.pop("staff"), **row}
+             for row in _rows(store, counter_match(first, last, group_by="staff"), "staff")]
     people, units = store.record_counts(int(first[:4]))
     person_records = {p["username"]: p["records"] for p in people}
     unit_records = {u["department"]: u["records"] for u in units}
@@ -121,9 +121,8 @@ def report_data(store, period, department=None) -> dict:
     if kind != "monthly":
         raise InvalidInput("统计周期有误", [field_error("period", "月报的统计周期须为 YYYY-MM")])
     summary = metrics(store, department, first, last)
-    match = counter_match(first, last, department)
-    by_department = _rows(store, match, "department")
-    by_item = _rows(store, match, "item_code")
+    by_department = _rows(store, counter_match(first, last, department), "department")
+    by_item = _rows(store, counter_match(first, last, department, group_by="item_code"), "item_code")
     people, units = store.record_counts(int(first[:4]), department)
     return {
         "period": period, "from": first, "to": last, "department": department, "metrics": summary,
