@@ -118,7 +118,8 @@ def test_blocked_broker_answers_503_within_the_timeout(counting, service_config,
                 started = time.monotonic()
                 with pytest.raises(Unavailable):
                     client.call("counting", "record", "blocked")
-                assert time.monotonic() - started < 2.5
+                # Within the call's 2 s timeout, plus slack for a loaded machine: a hang would be unbounded.
+                assert time.monotonic() - started < 6
         finally:
             rabbitmqctl(broker, "set_vm_memory_high_watermark", "0.4")
         deadline = time.monotonic() + 15
