@@ -29,7 +29,18 @@ DEMO_ACCOUNTS = (
     ("supervisor1", "supervisor", None, "中心督查 陈刚"),
     ("zhangsan", "applicant", None, "张三"),
     ("province", "api_client", None, "省级一体化政务服务平台"),
+    # issue 5: A角 of each department's chief representative pair, and market's admin (who issues its letter)
+    ("chief_a1", "chief_rep", "health", "卫生局分管副局长（首席代表A角） 刘洋"),
+    ("market_chief_a1", "chief_rep", "market", "市场监管局分管副局长（首席代表A角） 吴敏"),
+    ("market_admin", "department_admin", "market", "市场监管局部门管理员"),
 )
+# Work numbers (工号) of the demo staff.
+WORK_NUMBERS = {"clerk1": "WS-0101", "chief1": "WS-0102", "reviewer1": "WS-0103", "health_admin": "WS-0100",
+                "market_clerk1": "WS-0201", "market_chief1": "WS-0202", "chief_a1": "WS-0110",
+                "market_chief_a1": "WS-0210", "market_admin": "WS-0200"}
+# department -> (admin, A, B): the demo letters of authority (首席代表委托书), every item, every action.
+DEMO_LETTERS = {"health": ("health_admin", "chief_a1", "chief1"),
+                "market": ("market_admin", "market_chief_a1", "market_chief1")}
 
 
 def seed_accounts(store: AccountStore, settings: GatewaySettings) -> tuple[list[str], str | None]:
@@ -40,6 +51,7 @@ def seed_accounts(store: AccountStore, settings: GatewaySettings) -> tuple[list[
         account = create_account(store, settings, {
             "username": username, "password": DEMO_PASSWORD, "role": role, "department": department,
             "display_name": display_name, "phone": "13800138000" if role == "applicant" else None,
+            "work_no": WORK_NUMBERS.get(username),
         })
         created.append(username)
         api_key = account.get("api_key", api_key)
@@ -57,6 +69,30 @@ def count_items() -> int | None:
         client.close()
 
 
+def seed_letters() -> list[str]:
+    """One letter of authority per demo department, unless it has one already."""
+    from services.common.policy import LETTER_ACTIONS
+
+    client = RpcClient(setting("AMQP_URI"), timeout=10)
+    issued = []
+    try:
+        items = client.call(contracts.Intake.SERVICE, contracts.Intake.LIST_ITEMS)
+        for department, (admin, a_account, b_account) in DEMO_LETTERS.items():
+            if client.call(contracts.Approval.SERVICE, contracts.Approval.LIST_DELEGATIONS, department):
+                continue
+            codes = [item["code"] for item in items if item["department"] == department]
+            actor = {"username": admin, "role": "department_admin", "department": department, "display_name": admin}
+            client.call(contracts.Approval.SERVICE, contracts.Approval.ISSUE_DELEGATION, {
+                "department": department, "a_account": a_account, "b_account": b_account,
+                "items": [{"item_code": code, "actions": list(LETTER_ACTIONS)} for code in codes]}, actor)
+            issued.append(department)
+    except Exception as exc:
+        print(f"letters of authority not seeded: {exc}", file=sys.stderr)
+    finally:
+        client.close()
+    return issued
+
+
 def main() -> None:
     settings = GatewaySettings.from_env()
     store = AccountStore(MongoClient(setting("MONGO_URI"), tz_aware=True)[database_name("gateway")])
@@ -67,8 +103,12 @@ def main() -> None:
         print(f"created demo account {username}")
     if api_key:
         print(f"API key of 'province' (shown once, keep it): {api_key}")
+    letters = seed_letters()
+    for department in letters:
+        print(f"issued the demo letter of authority of {department}")
     summary = {
         "accounts": [username for username, *_ in DEMO_ACCOUNTS],
+        "letters": letters,
         "created": created,
         "demo_password": DEMO_PASSWORD,
         "items": count_items(),

@@ -1,15 +1,15 @@
-"""Who may do what: roles, and who may see a case.
+"""The gateway's side of the one authorisation policy (services/common/policy.py): who the caller is,
+and the policy's answers turned into 401/403/404.
 
-An applicant sees only its own cases, an API client the cases it submitted,
-department staff their department's, supervisors and the centre admin all.
 A case the caller may not see answers 404, so its existence is not revealed.
 """
 from gateway.errors import Unauthorized
+from services.common import policy
 from services.common.errors import Forbidden, NotFound
 
-ROLES = ("applicant", "clerk", "chief_rep", "reviewer", "department_admin", "supervisor", "centre_admin", "api_client")
-STAFF_ROLES = ("clerk", "chief_rep", "reviewer", "department_admin")
-OVERSIGHT_ROLES = ("supervisor", "centre_admin")
+ROLES = policy.ROLES
+STAFF_ROLES = tuple(sorted(policy.STAFF_ROLES))
+OVERSIGHT_ROLES = tuple(sorted(policy.OVERSIGHT_ROLES))
 
 
 def current_actor(req) -> dict | None:
@@ -29,24 +29,9 @@ def require(req, *roles: str) -> dict:
     return actor
 
 
-def is_staff_of(actor: dict, department: str | None) -> bool:
-    return actor["role"] in STAFF_ROLES and department is not None and actor.get("department") == department
-
-
-def case_departments(case: dict) -> set[str]:
-    """The case's department and, for a joint case (联办), every department that must sign."""
-    return {case.get("department"), *((case.get("joint") or {}).get("departments") or [])} - {None}
-
-
-def can_see_case(actor: dict, case: dict) -> bool:
-    role = actor["role"]
-    if role in OVERSIGHT_ROLES:
-        return True
-    if role == "applicant":
-        return case.get("owner") == actor["username"]
-    if role == "api_client":
-        return case.get("submitted_by") == actor["username"]
-    return any(is_staff_of(actor, department) for department in case_departments(case))
+is_staff_of = policy.is_staff_of
+case_departments = policy.case_departments
+can_see_case = policy.can_see_case
 
 
 def ensure_visible(actor: dict, case: dict, case_no: str) -> None:
@@ -62,10 +47,7 @@ def ensure_staff_of(actor: dict, case: dict) -> None:
 
 def metrics_department(actor: dict, requested: str | None) -> str | None:
     """Oversight sees any department (or all); staff only their own."""
-    if actor["role"] in OVERSIGHT_ROLES:
-        return requested
-    if actor["role"] in STAFF_ROLES and actor.get("department"):
-        if requested and requested != actor["department"]:
-            raise Forbidden("只能查看本部门的统计指标")
-        return actor["department"]
-    raise Forbidden("当前角色无权查看统计指标")
+    try:
+        return policy.oversight_department(actor, requested)
+    except PermissionError as exc:
+        raise Forbidden(str(exc)) from None

@@ -45,6 +45,7 @@ def create_account(store, settings: GatewaySettings, body: dict) -> dict:
         "department": body.get("department") if role in STAFF_ROLES or role == "api_client" else None,
         "display_name": body["display_name"],
         "phone": body.get("phone"),
+        "work_no": body.get("work_no") if role in STAFF_ROLES else None,
         "password_hash": auth.hash_password(body["password"]) if body.get("password") else None,
         "api_key_hash": auth.api_key_hash(settings, api_key) if api_key else None,
     })

@@ -44,7 +44,7 @@ def api_key_hash(settings: GatewaySettings, api_key: str) -> str:
 
 def actor_of(account: dict) -> dict:
     """The actor dict every service receives."""
-    return {key: account.get(key) for key in ("username", "role", "department", "display_name")}
+    return {key: account.get(key) for key in ("username", "role", "department", "display_name", "work_no")}
 
 
 def issue_token(settings: GatewaySettings, account: dict) -> dict:

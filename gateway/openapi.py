@@ -315,6 +315,65 @@ PATHS = {
     "/openapi.json": {"get": op("本文档", ok("OpenAPI 3.1"), PUBLIC, tag="operations")},
 }
 
+# --- issue 5: who may decide, who watches the clock ------------------------------------------
+SUPERVISION_STATE = {"enum": ["green", "yellow", "red"]}
+PATHS.update({
+    "/v1/cases": {
+        "get": op(
+            "办件列表：按剩余工作日排序（绿色通道在前），游标分页不重不漏；queue=mine 为本人当前可办理的办件",
+            {**ok("{cases:[...],next_cursor}"), **problems(401, 422, 503)},
+            parameters=[query("status"), query("department"), query("supervision", SUPERVISION_STATE),
+                        query("queue", {"enum": ["mine", "all"]}), query("limit", {"type": "integer", "minimum": 1,
+                                                                                   "maximum": 200}),
+                        query("cursor")],
+            tag="cases",
+        )
+    },
+    "/v1/supervision": {
+        "get": op(
+            "电子监察：黄牌（期限前一个工作日起）与红牌（已超期）办件（督查、中心管理员；部门人员限本部门）",
+            {**ok("{yellow:[case...],red:[case...]}"), **problems(401, 403, 503)},
+            parameters=[query("department")],
+            tag="supervision",
+        )
+    },
+    "/v1/supervision/violations": {
+        "get": op(
+            "越权记录：超出授权委托书的操作（督查、中心管理员）",
+            {**ok("{violations:[{at,actor,case_no,action,reason}]}"), **problems(401, 403, 422, 503)},
+            parameters=[query("department"), query("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+            tag="supervision",
+        )
+    },
+    "/v1/calendar/{year}": {
+        "get": op("某年节假日与调休（公开）", {**ok("{year,source,estimated,holidays,workdays}"), **problems(422, 503)},
+                  PUBLIC, parameters=[path_param("year")], tag="calendar"),
+        "put": op("录入某年节假日与调休（中心管理员）；在办办件重新计算期限",
+                  {**ok("{year,source,estimated,holidays,workdays}"), **problems(400, 401, 403, 422, 503)},
+                  request=schemas.CALENDAR_YEAR, parameters=[path_param("year")], tag="calendar"),
+    },
+    "/v1/delegations": {
+        "post": op("签发首席代表授权委托书（部门管理员）；默认有效期两年",
+                   {**ok("授权委托书", status="201"), **problems(400, 401, 403, 422, 503)},
+                   request=schemas.DELEGATION, tag="delegations"),
+        "get": op("授权委托书及其历史（部门人员限本部门）", {**ok("{delegations:[...]}"), **problems(401, 403, 503)},
+                  parameters=[query("department")], tag="delegations"),
+    },
+    "/v1/delegations/{delegation_id}/revoke": {
+        "post": op("撤销授权委托书（部门管理员）", {**ok("授权委托书"), **problems(400, 401, 403, 404, 409, 422)},
+                   request=schemas.DELEGATION_REVOKE, parameters=[path_param("delegation_id")], tag="delegations"),
+    },
+    "/v1/delegations/{delegation_id}/renew": {
+        "post": op("授权委托书续期（部门管理员）", {**ok("授权委托书"), **problems(400, 401, 403, 404, 409, 422)},
+                   request=schemas.DELEGATION_RENEW, parameters=[path_param("delegation_id")], tag="delegations"),
+    },
+    "/v1/accounts/{username}/away": {
+        "post": op("标记外出：B角外出期间由A角审批（本人、本部门管理员、中心管理员）",
+                   {**ok("{username,away}"), **problems(400, 401, 403, 404, 422, 503)},
+                   request=schemas.AWAY, parameters=[path_param("username")], tag="delegations"),
+    },
+})
+
 # --- licences, documents, progress, results, catalogue editing (issue 7) ------------------------
 CODE_PARAM = query("code")
 PDF = {"200": {"description": "application/pdf（中文，含编号、日期、中心与部门名称）",
@@ -438,6 +497,13 @@ COMPONENTS = {
                 },
                 "history": {"type": "array", "items": {"type": "object"}},
                 "certificate_no": {"type": "string"},
+                "allowed_actions": {"type": "array", "items": {"type": "string"}},
+                "supervision": {"type": "object", "properties": {
+                    "state": {"enum": ["green", "yellow", "red"]}, "stage": {"type": ["string", "null"]},
+                    "stage_deadline": {"type": ["string", "null"]},
+                    "remaining_working_days": {"type": ["integer", "null"]}}},
+                "received_by": {"type": ["object", "null"]},
+                "urgent": {"type": "boolean"},
             },
         },
     },

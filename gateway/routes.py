@@ -4,6 +4,7 @@ from gateway.resources import (
     accountability,
     accounts,
     applications,
+    authority,
     cases,
     catalogue,
     certificates,
@@ -14,6 +15,7 @@ from gateway.resources import (
     notifications,
     operations,
     progress,
+    queues,
     rankings,
     reports,
 )
@@ -50,6 +52,15 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # issue 5: who may decide, who watches the clock
+    ("/v1/cases", queues.CasesResource),
+    ("/v1/supervision", queues.SupervisionResource),
+    ("/v1/supervision/violations", authority.ViolationsResource),
+    ("/v1/calendar/{year}", queues.CalendarResource),
+    ("/v1/delegations", authority.DelegationsResource),
+    ("/v1/delegations/{delegation_id}/revoke", authority.DelegationRevokeResource),
+    ("/v1/delegations/{delegation_id}/renew", authority.DelegationRenewResource),
+    ("/v1/accounts/{username}/away", authority.AwayResource),
     # issue 10: dead letters for ops
     ("/v1/ops/dead-letters", operations.DeadLettersResource),
     ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),

@@ -18,6 +18,7 @@ MATERIAL = {"type": "object", "properties": {"code": {"type": "string", "minLeng
 TRANSITION_ACTIONS = (
     "accept", "refuse", "start_review", "schedule_inspection", "record_inspection", "approve", "deny", "escalate",
     "record_higher_decision", "sign_joint", "pause_clock", "resume_clock", "issue_certificate", "deliver", "withdraw",
+    "refer", "extend", "mark_urgent",  # issue 5: reserved procedures, the law's extension, 绿色通道
 )
 COMPLAINT_CHANNELS = ("hotline", "web", "window", "suggestion_box", "sms", "province")
 RATING_CHANNELS = ("window", "sms", "web", "app", "province")
@@ -32,7 +33,8 @@ ACCOUNT = {
     "type": "object",
     "properties": {"username": USERNAME, "password": PASSWORD, "display_name": DISPLAY_NAME,
                    "role": {"enum": list(ROLES)}, "department": {"anyOf": [DEPARTMENT, {"type": "null"}]},
-                   "phone": PHONE},
+                   "phone": PHONE, "work_no": {"type": "string", "pattern": r"^[A-Za-z0-9\-]{1,20}$",
+                                                "x-message": "工号应为 1 到 20 位字母、数字或连字符"}},
     "required": ["username", "display_name", "role"],
     "additionalProperties": False,
 }
@@ -219,3 +221,32 @@ ITEM = {
 }
 ITEM_CHANGES = {"type": "object", "description": "要修改的事项字段（code、department、version 不可修改）",
                 "properties": ITEM["properties"]}
+
+# --- authority, supervision, calendar (issue 5) -----------------------------------------
+DELEGATION = {
+    "type": "object",
+    "properties": {
+        "department": DEPARTMENT,
+        "kind": {"enum": ["chief_rep", "post"]},
+        "a_account": USERNAME, "b_account": USERNAME,
+        "items": {"type": "array", "minItems": 1, "items": {"type": "object", "properties": {
+            "item_code": {"type": "string", "minLength": 1},
+            "actions": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
+            "required": ["item_code", "actions"]}},
+        "valid_from": DATE, "valid_until": DATE,
+    },
+    "required": ["a_account", "b_account", "items"],
+    "additionalProperties": False,
+}
+DELEGATION_REVOKE = {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 500}},
+                     "additionalProperties": False}
+DELEGATION_RENEW = {"type": "object", "properties": {"valid_until": DATE}, "required": ["valid_until"],
+                    "additionalProperties": False}
+AWAY = {"type": "object", "properties": {"away": {"type": "boolean"}}, "required": ["away"],
+        "additionalProperties": False}
+CALENDAR_YEAR = {
+    "type": "object",
+    "properties": {"holidays": {"type": "array", "items": DATE}, "workdays": {"type": "array", "items": DATE}},
+    "required": ["holidays", "workdays"],
+    "additionalProperties": False,
+}

@@ -1,7 +1,7 @@
 """The gateway's own database: accounts (people and API clients).
 
 Documents: {"_id": username, "role", "department", "display_name", "phone",
-"password_hash", "api_key_hash", "created_at"}. Hashing happens in
+"work_no" (工号, staff), "away" (外出), "password_hash", "api_key_hash", "created_at"}. Hashing happens in
 gateway/auth.py; this class only stores and finds.
 """
 from datetime import UTC, datetime
@@ -51,6 +51,9 @@ class AccountStore:
     def set_password_hash(self, username: str, password_hash: str) -> None:
         self.accounts.update_one({"_id": username}, {"$set": {"password_hash": password_hash}})
 
+    def set_away(self, username: str, away: bool) -> None:
+        self.accounts.update_one({"_id": username}, {"$set": {"away": bool(away)}})
+
     def count(self) -> int:
         return self.accounts.count_documents({})
 
@@ -62,5 +65,5 @@ class AccountStore:
         return {
             "username": doc["_id"], "role": doc["role"], "department": doc.get("department"),
             "display_name": doc.get("display_name") or doc["_id"], "phone": doc.get("phone"),
-            "created_at": doc.get("created_at"),
+            "created_at": doc.get("created_at"), "work_no": doc.get("work_no"), "away": bool(doc.get("away")),
         }

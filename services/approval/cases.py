@@ -5,9 +5,10 @@ gateway returns either unchanged.
 """
 import datetime as dt
 
+from services.approval import stages
 from services.approval.items import is_joint, joint_departments
-from services.approval.workflow import OPEN, Step
-from services.common import contracts
+from services.approval.workflow import OPEN, Step, legal_actions
+from services.common import contracts, policy, supervision
 from services.common.calendar import parse_date
 from services.common.clock import Pause, WorkingDayClock
 from services.common.errors import InvalidInput, field_error
@@ -53,9 +54,18 @@ def check_accepted(payload: dict) -> dict:
     return payload
 
 
+def received_by(first_contact: dict | None) -> dict | None:
+    """首问负责: the staff member who first received the case, by username and work number."""
+    if not first_contact:
+        return None
+    return {"username": first_contact.get("username"), "work_no": first_contact.get("work_no"),
+            "display_name": first_contact.get("display_name")}
+
+
 def new_case(payload: dict, deadlines: dict, now: str) -> dict:
     """The case document approval stores when it takes a case over at acceptance."""
     item = dict(payload["item"])
+    first_contact = payload.get("first_contact")
     return {
         "_id": payload["case_no"],
         "version": 1,
@@ -70,6 +80,12 @@ def new_case(payload: dict, deadlines: dict, now: str) -> dict:
         "accepted_at": payload.get("accepted_at"),
         "accepted_on": parse_date(payload["accepted_on"]).isoformat(),
         "status": "accepted",
+        "departments": sorted(joint_departments({"item": item, "department": payload["department"]}))
+        if is_joint(item) else [payload["department"]],
+        "stage_since": parse_date(payload["accepted_on"]).isoformat(),
+        "holder": (first_contact or {}).get("username"),
+        "received_by": received_by(first_contact),
+        "urgent": False,
         "deadlines": deadlines,
         "clock": {"paused": False, "pauses": []},
         "intake_history": list(payload.get("history") or []),
@@ -86,9 +102,9 @@ def pauses_of(case: dict) -> list[Pause]:
 
 def deadlines_of(case: dict, clock: WorkingDayClock, as_of: dt.date) -> dict:
     """Promised and statutory deadlines from the acceptance date, pushed out by every pause."""
-    item = case["item"]
-    return clock.deadlines(parse_date(case["accepted_on"]), item["promised_days"], item["statutory_days"],
-                           pauses_of(case), as_of)
+    item, extra = case["item"], (case.get("extension") or {}).get("days", 0)
+    return clock.deadlines(parse_date(case["accepted_on"]), item["promised_days"] + extra,
+                           item["statutory_days"] + extra, pauses_of(case), as_of)
 
 
 def used_working_days(case: dict, clock: WorkingDayClock, today: dt.date) -> int:
@@ -98,10 +114,14 @@ def used_working_days(case: dict, clock: WorkingDayClock, today: dt.date) -> int
     return clock.working_days_used(parse_date(case["accepted_on"]), end, pauses_of(case)).value
 
 
-def advanced(case: dict, step: Step, clock: WorkingDayClock, today: dt.date) -> dict:
+def advanced(case: dict, step: Step, clock: WorkingDayClock, today: dt.date, actor: dict | None = None) -> dict:
     """The case after `step`: deadlines re-counted while it was open (pauses push them out),
-    and a decision carries the working days it took."""
+    a decision carries the working days it took, and the window staff member who acted holds it."""
     after = {**case, **step.changes, "status": step.status}
+    if (actor or {}).get("role") in policy.WINDOW_ROLES:
+        after["holder"] = actor.get("username")
+    if step.status != step.previous_status:
+        after["stage_since"] = today.isoformat()
     if step.previous_status in OPEN:
         after["deadlines"] = deadlines_of(after, clock, today)
     if step.decision:
@@ -111,18 +131,53 @@ def advanced(case: dict, step: Step, clock: WorkingDayClock, today: dt.date) -> 
 
 def changed_fields(after: dict, step: Step) -> dict:
     """The fields a step writes, for one version-guarded $set."""
-    names = ("status", "deadlines", "decision", "certificate_no", *step.changes)
+    names = ("status", "deadlines", "decision", "certificate_no", "stage_since", "holder", *step.changes)
     return {name: after[name] for name in names if name in after}
 
 
 def history_entry(step: Step, actor: dict, at: str) -> dict:
-    entry = {"at": at, "status": step.status, "action": step.action, "actor_role": actor.get("role")}
+    entry = {"at": at, "status": step.status, "action": step.action, "actor_role": actor.get("role"),
+             "actor": actor.get("username"), "actor_work_no": actor.get("work_no")}
     if step.comment:
         entry["comment"] = step.comment
     return entry
 
 
-def case_view(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
+def supervision_of(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
+    """电子监察 as it stands: the most urgent of the case's deadlines; while paused, the deadlines as they stand."""
+    pauses = pauses_of(case)
+    return supervision.assess(clock, today, stages.watched(case, clock, today, pauses), pauses)
+
+
+def alerts_of(case: dict, clock: WorkingDayClock, today: dt.date) -> list[dict]:
+    """Every watched deadline now yellow or red (the timer announces each once)."""
+    pauses = pauses_of(case)
+    rows = supervision.assess_all(clock, today, stages.watched(case, clock, today, pauses), pauses)
+    return [row for row in rows if row["state"] != "green"]
+
+
+def policy_case(case: dict) -> dict:
+    """What the authorisation policy reads of a case."""
+    return {"department": case["department"], "item_code": case["item_code"], "status": case["status"],
+            "joint_departments": sorted(joint_departments(case)) if is_joint(case["item"]) else [],
+            "referred": case.get("referred")}
+
+
+def allowed_for(case: dict, actor: dict | None, authority: dict | None, today: dt.date) -> list[str]:
+    if not actor:
+        return []
+    return policy.allowed_actions(actor, policy_case(case), legal_actions(case), authority, today)
+
+
+def list_fields(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
+    """The fields a queue sorts and filters on, stored with every change."""
+    state = supervision_of(case, clock, today)
+    return {"supervision_state": state["state"],
+            "sort_key": supervision.sort_key(bool(case.get("urgent")), state, case["case_no"])}
+
+
+def case_view(case: dict, clock: WorkingDayClock, today: dt.date, actor: dict | None = None,
+              authority: dict | None = None) -> dict:
     view = {
         **{name: case.get(name) for name in contracts.CASE_FIELDS},
         "status": case["status"],
@@ -135,7 +190,18 @@ def case_view(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
         "notice": case.get("notice"),
         "first_contact": case.get("first_contact"),
         "accepted_on": case["accepted_on"],
+        "received_by": case.get("received_by") or received_by(case.get("first_contact")),
+        "holder": case.get("holder"),
+        "urgent": bool(case.get("urgent")),
+        "supervision": supervision_of(case, clock, today),
+        "allowed_actions": allowed_for(case, actor, authority, today),
+        "updated_at": case.get("updated_at"),
     }
+    for name in ("extension", "referred"):
+        if case.get(name):
+            view[name] = case[name]
+    if (case.get("clock") or {}).get("paused"):
+        view["clock"]["pause"] = ((case.get("clock") or {}).get("pauses") or [{}])[-1]
     if is_joint(case["item"]):  # 联办: who must sign, who has
         view["joint"] = {"departments": sorted(joint_departments(case)),
                          "signed": [s["department"] for s in case.get("joint_signatures") or []]}

@@ -12,6 +12,7 @@ with a reason. Holders are reminded 90 and 30 days before expiry.
 import datetime as dt
 import re
 
+from services.common import policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.common.masking import mask_name
 
@@ -27,7 +28,6 @@ ACTION_NAMES = {"new": "核发", "renew": "延续", "change": "变更", "replace
 # Staff-recorded actions: 撤销 only while the licence is in force; 注销 also once it has expired.
 TRANSITIONS = {"revoke": ("valid",), "cancel": ("valid", "expired")}
 TRANSITION_STATUS = {"revoke": "revoked", "cancel": "cancelled"}
-STAFF_ROLES = ("clerk", "chief_rep", "reviewer", "department_admin")
 REMINDER_DAYS = (90, 30)   # 到期提醒: days before the last valid day
 RENEWAL_LEAD_DAYS = 30     # 《行政许可法》第五十条: renewal applied for at least 30 days before expiry
 
@@ -155,9 +155,7 @@ def check_transition(certificate: dict, action: str, reason, actor: dict, today:
         errors.append(field_error("reason", "理由不能超过 1000 字"))
     if errors:
         raise InvalidInput("证照操作有误", errors)
-    role = (actor or {}).get("role")
-    own_staff = role in STAFF_ROLES and actor.get("department") == certificate["department"]
-    if not (own_staff or role == "centre_admin"):
+    if not policy.may_change_certificate(actor or {}, certificate["department"]):
         raise Forbidden("只有发证部门的工作人员可以撤销或注销许可证")
     status = current_status(certificate, today)
     if status not in TRANSITIONS[action]:

@@ -16,6 +16,7 @@ def step_events(case: dict, step: Step, actor: dict, request_id: str | None, tod
     events = [contracts.event(
         contracts.CASE_STATUS_CHANGED, request_id=request_id, **fields,
         status=step.status, previous_status=step.previous_status, action=step.action, actor_role=actor.get("role"),
+        actor=actor.get("username"), detail=step_detail(case, step),
     )]
     if step.decision:
         events.append(decided_event(case, case.get("decision") or step.decision, request_id))
@@ -31,6 +32,26 @@ def step_events(case: dict, step: Step, actor: dict, request_id: str | None, tod
             status=step.status, closed_on=today.isoformat(),
         ))
     return events
+
+
+def step_detail(case: dict, step: Step) -> dict | None:
+    """What the applicant is told in writing: how long a pause lasts, why the limit was extended."""
+    if step.action == "pause_clock":
+        pause = (step.changes.get("clock") or {}).get("pauses", [{}])[-1]
+        return {"kind": pause.get("kind"), "expected_days": pause.get("expected_days"), "reason": pause.get("reason"),
+                "from": pause.get("from"), "deadlines": case.get("deadlines")}
+    if step.action == "extend":
+        return {**step.changes["extension"], "deadlines": case.get("deadlines")}
+    return None
+
+
+def alert_event(case: dict, row: dict, request_id: str | None) -> dict:
+    """电子监察: a deadline of the case turned yellow or red."""
+    return contracts.event(
+        contracts.SUPERVISION_ALERT, request_id=request_id, **case_fields(case),
+        state=row["state"], stage=row["stage"], deadline=row["stage_deadline"], responsible=case.get("holder"),
+        remaining_working_days=row["remaining_working_days"],
+    )
 
 
 def decided_event(case: dict, decision: dict, request_id: str | None) -> dict:

@@ -7,23 +7,27 @@ import datetime as dt
 import logging
 
 from services.approval import workflow
+from services.approval.authority import AuthorityMixin
 from services.approval.cases import (
     advanced,
     case_view,
     changed_fields,
     check_accepted,
+    deadlines_of,
     history_entry,
+    list_fields,
     new_case,
+    policy_case,
 )
 from services.approval.events import step_events
 from services.approval.licences import LicenceEntrypoints
-from services.approval.store import CASES, CERTIFICATES, ApprovalStore
-from services.common import contracts
+from services.approval.store import ALERTS, CASES, CERTIFICATES, DELEGATIONS, VIOLATIONS, ApprovalStore
+from services.common import caselist, contracts, policy
 from services.common.calendar import OfficialCalendar, parse_date, validate_year, year_view
 from services.common.clock import WorkingDayClock
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
-from services.common.errors import Forbidden, InvalidInput, field_error
+from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.localtime import local_today
 from services.common.mongo import Storage
@@ -38,13 +42,12 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-class ApprovalService(LicenceEntrypoints, OutboxSweeper):
+class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
     name = contracts.Approval.SERVICE
     request_id = RequestId()
     store = Storage(ApprovalStore)
-    outbox = Outbox(CASES, CERTIFICATES)
+    outbox = Outbox(CASES, CERTIFICATES, DELEGATIONS, VIOLATIONS, ALERTS)
     intake = TimeoutRpcProxy(contracts.Intake.SERVICE, timeout=5)
-
 
 
     # --- cases --------------------------------------------------------------------
@@ -58,29 +61,37 @@ class ApprovalService(LicenceEntrypoints, OutboxSweeper):
         self._open_case(payload)
 
     @rpc
-    def get_case(self, case_no):
-        return case_view(self.store.case(case_no), self._clock(), local_today())
+    def get_case(self, case_no, actor=None):
+        case, today = self.store.case(case_no), local_today()
+        authority = self._authority(case["department"], today) if actor else None
+        return case_view(case, self._clock(), today, actor, authority)
 
     @rpc
     def transition(self, case_no, action, actor, params=None):
         case, actor = self.store.case(case_no), actor or {}
         clock, today, now = self._clock(), local_today(), utc_now()
+        if action not in workflow.ALLOWED_FROM:
+            raise InvalidInput("未知的操作", [field_error("action", f"不支持的操作：{action}")])
+        authority = self._authority(case["department"], today)
+        verdict = policy.judge(actor, action, policy_case(case), authority, today)
+        if not verdict:
+            if verdict.violation:
+                self._record_violation(case, action, actor, verdict.reason, now)
+            raise Forbidden(verdict.reason)
         step = workflow.apply(case, action, actor, params or {}, today)
-        after = advanced(case, step, clock, today)
-        # The certificate rides in the case's own guarded write (one outcome); filed after it.
-        certificate = self.new_certificate(after, today, now) if action == "issue_certificate" else None
-        if certificate:
-            after.update(certificate_no=certificate["certificate_no"], certificate=certificate)
-        events = step_events(after, step, actor, self.request_id, today, certificate)
+        after = advanced(case, step, clock, today, actor)
+        # A certificate issued, or a licence cancelled on a 注销 application, rides in this very write.
+        effects = self.licence_effects(after, step, actor, today, now)
+        after.update(effects)
+        events = step_events(after, step, actor, self.request_id, today, effects.get("certificate"))
         update = {"$set": {**changed_fields(after, step), "updated_at": now},
                   "$push": {"history": history_entry(step, actor, now)}}
-        if certificate:
-            update["$set"].update(certificate=certificate, certificate_pending=True)
+        update["$set"].update(effects)
         self.store.update_case(case_no, case["version"], update, events)
         self._publish(case_no)
-        if certificate:
-            self.file_certificate(certificate)
-        return case_view(self.store.case(case_no), clock, today)
+        self.complete_licence_effects(case_no, effects)
+        self._relist(after, clock, today, now)
+        return case_view(self.store.case(case_no), clock, today, actor, authority)
 
     @rpc
     def compute_deadlines(self, start_date, promised_days, statutory_days):
@@ -106,6 +117,7 @@ class ApprovalService(LicenceEntrypoints, OutboxSweeper):
             year, [d.isoformat() for d in entry["holidays"]], [d.isoformat() for d in entry["workdays"]],
             actor.get("username"), utc_now(),
         )
+        self._recompute_open_cases()
         return year_view(year, saved)
 
     @rpc
@@ -127,9 +139,36 @@ class ApprovalService(LicenceEntrypoints, OutboxSweeper):
 
     def _open_case(self, payload):
         payload = check_accepted(payload)
-        clock, today = self._clock(), local_today()
+        clock, today, now = self._clock(), local_today(), utc_now()
         item = payload["item"]
         deadlines = clock.deadlines(parse_date(payload["accepted_on"]), item["promised_days"], item["statutory_days"])
+        case = new_case(payload, deadlines, now)
+        listing = list_fields(case, clock, today)
+        case.update(listing, listed_from=payload.get("accepted_at") or now, sort_changed_at=now,
+                    sort_history=[{"key": listing["sort_key"], "from": payload.get("accepted_at") or now}])
         # Idempotent: case_no is the _id, a second open finds the first one.
-        self.store.insert_case(new_case(payload, deadlines, utc_now()))
+        self.store.insert_case(case)
         return case_view(self.store.case(payload["case_no"]), clock, today)
+
+    def _relist(self, case, clock, today, now):
+        """Keep the case's place in the queues and its supervision state current."""
+        fields = list_fields(case, clock, today)
+        update = caselist.key_change(case.get("sort_key"), fields["sort_key"], now)
+        if not case.get("listed_from"):  # a case stored before queues existed
+            update.setdefault("$set", {}).update(listed_from=case.get("accepted_at") or now,
+                                                 departments=[case["department"]])
+        if case.get("supervision_state") != fields["supervision_state"]:
+            update.setdefault("$set", {})["supervision_state"] = fields["supervision_state"]
+        self.store.update_listing(case["case_no"], update)
+
+    def _recompute_open_cases(self):
+        """A calendar year entered: every open case's deadlines are counted again (and lose `estimated`)."""
+        clock, today, now = self._clock(), local_today(), utc_now()
+        for case in self.store.open_cases(workflow.OPEN):
+            deadlines = deadlines_of(case, clock, today)
+            if deadlines != case.get("deadlines"):
+                try:
+                    self.store.update_case(case["case_no"], case["version"], {"$set": {"deadlines": deadlines}}, [])
+                except Conflict:
+                    continue  # changed meanwhile: its own step counted the deadlines again
+                self._relist({**case, "deadlines": deadlines}, clock, today, now)

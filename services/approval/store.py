@@ -2,11 +2,13 @@
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.common.caselist import key_as_of, merge
 from services.common.errors import Conflict, NotFound
-from services.common.outbox import update_with_events
+from services.common.outbox import new_document_with_events, update_with_events
 
 CASES = "cases"
 CERTIFICATES = "certificates"
+DELEGATIONS, VIOLATIONS, ALERTS = "delegations", "violations", "alerts"
 
 
 class ApprovalStore:
@@ -24,7 +26,15 @@ class ApprovalStore:
         self.certificates.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
         self.cases.create_index("certificate.certificate_no", sparse=True)
         self.cases.create_index("certificate_pending", sparse=True)
+        self.cases.create_index("cancellation_pending", sparse=True)
         self.cases.create_index("decision.decided_on", sparse=True)
+        self.cases.create_index("sort_key")
+        self.cases.create_index("sort_changed_at")
+        AuthorityStore(self.db).ensure_indexes()
+
+    @property
+    def authority(self) -> "AuthorityStore":
+        return AuthorityStore(self.db)
 
     # --- cases ------------------------------------------------------------------
     def insert_case(self, document: dict) -> bool:
@@ -45,6 +55,30 @@ class ApprovalStore:
         """Apply one change and its events in one write, if nobody changed the case since `version`."""
         if not update_with_events(self.cases, case_no, version, update, events):
             raise Conflict(f"办件 {case_no} 已被他人修改，请刷新后重试")
+
+    def update_listing(self, case_no: str, update: dict) -> None:
+        """Move a case in the queues (no version bump: the listing is derived, not case state)."""
+        if update:
+            self.cases.update_one({"_id": case_no}, update)
+
+    def open_cases(self, statuses, limit: int = 5000) -> list[dict]:
+        return list(self.cases.find({"status": {"$in": list(statuses)}}, {"outbox": 0, "outbox_pending": 0})
+                    .limit(limit))
+
+    def page_cases(self, match: dict, as_of: str, after: str | None, limit: int) -> list[tuple[str, dict]]:
+        """Cases listed at `as_of`, in the order they had then, after key `after` (see services.common.caselist)."""
+        base = {**match, "listed_from": {"$lte": as_of}}
+        steady = {**base, "sort_changed_at": {"$lte": as_of}}
+        if after:
+            steady["sort_key"] = {"$gt": after}
+        hidden = {"outbox": 0, "outbox_pending": 0}
+        rows = [(doc["sort_key"], doc) for doc in self.cases.find(steady, hidden).sort("sort_key", ASCENDING)
+                .limit(limit)]
+        for doc in self.cases.find({**base, "sort_changed_at": {"$gt": as_of}}, hidden):
+            key = key_as_of(doc, as_of)
+            if key and (after is None or key > after):
+                rows.append((key, doc))
+        return merge([rows], limit)
 
     # --- certificates -------------------------------------------------------------
     def next_sequence(self, key: str) -> int:
@@ -75,6 +109,14 @@ class ApprovalStore:
     def cases_with_pending_certificate(self, limit: int = 200) -> list[dict]:
         return [case["certificate"] for case in
                 self.cases.find({"certificate_pending": True}, {"certificate": 1}).limit(limit)]
+
+    def cases_with_pending_cancellation(self, limit: int = 200) -> list[tuple[str, dict]]:
+        return [(case["_id"], case["cancellation_pending"]) for case in
+                self.cases.find({"cancellation_pending": {"$ne": None, "$exists": True}},
+                                {"cancellation_pending": 1}).limit(limit)]
+
+    def cancellation_done(self, case_no: str) -> None:
+        self.cases.update_one({"_id": case_no}, {"$unset": {"cancellation_pending": ""}})
 
     def update_certificate(self, certificate_no: str, version: int, update: dict, events: list[dict]) -> None:
         if not update_with_events(self.certificates, certificate_no, version, update, events):
@@ -116,3 +158,62 @@ class ApprovalStore:
                     "updated_by": by, "updated_at": at}
         self.calendar.replace_one({"_id": year}, document, upsert=True)
         return document
+
+
+class AuthorityStore:
+    """Letters of authority, who is away, refused attempts (越权) and supervision alerts, in approval's db."""
+
+    def __init__(self, db):
+        self.delegations = db[DELEGATIONS]
+        self.presence = db["presence"]          # _id = username: {"away": bool, "department", "updated_at"}
+        self.violations = db[VIOLATIONS]
+        self.alerts = db[ALERTS]                # _id = case:stage:deadline:state, unique: each warning once
+
+    def ensure_indexes(self):
+        self.delegations.create_index([("department", ASCENDING), ("status", ASCENDING)])
+        self.violations.create_index([("department", ASCENDING), ("at", ASCENDING)])
+
+    # --- letters --------------------------------------------------------------------
+    def insert_letter(self, letter: dict, events: list[dict] | None = None) -> None:
+        self.delegations.insert_one(new_document_with_events(letter, events or []) if events else letter)
+
+    def letter(self, letter_id: str) -> dict:
+        document = self.delegations.find_one({"_id": letter_id}, {"outbox": 0, "outbox_pending": 0})
+        if document is None:
+            raise NotFound(f"授权委托书 {letter_id} 不存在")
+        return document
+
+    def letters(self, department: str | None = None, active_only: bool = False) -> list[dict]:
+        query = {k: v for k, v in (("department", department),) if v}
+        if active_only:
+            query["status"] = "active"
+        return list(self.delegations.find(query, {"outbox": 0, "outbox_pending": 0}).sort("issued_at", ASCENDING))
+
+    def update_letter(self, letter_id: str, version: int, fields: dict, events: list[dict] | None = None) -> None:
+        if not update_with_events(self.delegations, letter_id, version, {"$set": fields}, events or []):
+            raise Conflict("授权委托书已被他人修改，请刷新后重试")
+
+    # --- away ----------------------------------------------------------------------
+    def set_away(self, username: str, department: str | None, away: bool, at: str) -> None:
+        self.presence.update_one({"_id": username}, {"$set": {"away": bool(away), "department": department,
+                                                              "updated_at": at}}, upsert=True)
+
+    def away(self) -> list[str]:
+        return [doc["_id"] for doc in self.presence.find({"away": True}, {"_id": 1})]
+
+    # --- violations ------------------------------------------------------------------
+    def insert_violation(self, violation: dict, events: list[dict]) -> None:
+        self.violations.insert_one(new_document_with_events(violation, events))
+
+    def list_violations(self, department: str | None, limit: int) -> list[dict]:
+        query = {"department": department} if department else {}
+        return list(self.violations.find(query, {"outbox": 0, "outbox_pending": 0}).sort("at", -1).limit(limit))
+
+    # --- alerts ----------------------------------------------------------------------
+    def claim_alert(self, alert: dict, events: list[dict]) -> bool:
+        """Store a warning with its event once; False when another replica (or an earlier run) did."""
+        try:
+            self.alerts.insert_one(new_document_with_events(alert, events))
+        except DuplicateKeyError:
+            return False
+        return True

@@ -1,18 +1,19 @@
 """The case state machine (办件审批流程): which action is legal in which status, and what it changes.
 
-`apply(case, action, actor, params, today)` checks the actor's rights, the
-status and the parameters, and returns the `Step` to store; it never touches a
-database. The case is the stored document (status, department, item snapshot,
-clock, joint signatures, inspection).
+`apply(case, action, actor, params, today)` checks the status and the
+parameters, and returns the `Step` to store; it never touches a database. Who
+may act is the authorisation policy's (services/common/policy.py), asked before.
+The case is the stored document (status, department, item snapshot, clock,
+joint signatures, inspection).
 """
 import datetime as dt
 from dataclasses import dataclass, field
 
-from services.approval import rights
 from services.approval.items import has_licence, is_escalated, is_joint, joint_departments, needs_inspection
 from services.approval.labels import ACTION_NAMES, STATUS_NAMES
 from services.common.calendar import parse_date
 from services.common.errors import Conflict, InvalidInput, field_error
+from services.common.policy import RESERVED_PROCEDURES
 
 # Open: still under review, the clock runs.
 OPEN = ("accepted", "in_review", "site_inspection", "joint_review", "escalated")
@@ -30,7 +31,15 @@ ALLOWED_FROM = {
     "issue_certificate": ("approved",),
     "deliver": ("certificate_issued", "approved", "denied"),
     "withdraw": OPEN,
+    "refer": OPEN,
+    "extend": OPEN,
+    "mark_urgent": OPEN + ("approved", "denied", "certificate_issued"),
 }
+# Pauses the law does not count (补正, 检验检测, 专家评审, 听证); the applicant is told how long.
+PAUSE_KINDS = {"supplement": "补正", "testing": "检验检测", "expert_review": "专家评审", "hearing": "听证",
+               "other": "其他"}
+DEFAULT_PAUSE_DAYS = 20   # days the applicant is told a pause lasts when staff name none
+EXTENSION_DAYS, JOINT_EXTENSION_DAYS = 10, 15
 ACTIONS = tuple(ALLOWED_FROM)
 CLOSING_ACTIONS = ("deliver", "withdraw")
 
@@ -59,8 +68,6 @@ def apply(case: dict, action: str, actor: dict, params: dict | None, today: dt.d
         raise InvalidInput("参数有误", [field_error("params", "须为对象")])
     if action not in ALLOWED_FROM:
         raise InvalidInput("未知的操作", [field_error("action", f"不支持的操作：{action}")])
-    departments = joint_departments(case) if action == "sign_joint" else {case["department"]}
-    rights.authorize(actor, action, departments)
     status = case["status"]
     if status not in ALLOWED_FROM[action]:
         raise Conflict(
@@ -109,8 +116,6 @@ def _record_inspection(case, actor, params, today):
 
 def _sign_joint(case, actor, params, today):
     department = actor.get("department")
-    if actor.get("role") in rights.CENTRE_ROLES:
-        department = params.get("department") or department or case["department"]
     required = joint_departments(case)
     if department not in required:
         raise InvalidInput("会签部门有误", [field_error("department", "须为本办件的联办部门之一")])
@@ -172,14 +177,24 @@ def _when(params: dict, default: dt.date, earliest: dt.date, today: dt.date) -> 
 
 
 def _pause_clock(case, actor, params, today):
+    """The clock stops today, never on an earlier day; the applicant is told how long the pause lasts."""
     clock = case.get("clock") or {}
     if clock.get("paused"):
         _refuse("计时已暂停")
     reason = _required_comment(params, "请说明暂停计时的原因")
-    pauses = list(clock.get("pauses") or [])
-    earliest = max([parse_date(case["accepted_on"])] + [parse_date(p["to"]) for p in pauses if p.get("to")])
-    start = _when(params, today, earliest, today)
-    pauses = pauses + [{"from": start.isoformat(), "to": None, "reason": reason}]
+    errors = []
+    if params.get("on") not in (None, "", today.isoformat()):
+        errors.append(field_error("on", f"暂停计时只能从今天（{today.isoformat()}）开始，不能倒签"))
+    kind = params.get("kind") or "other"
+    if kind not in PAUSE_KINDS:
+        errors.append(field_error("kind", "须为 " + "、".join(f"{k}（{v}）" for k, v in PAUSE_KINDS.items())))
+    days = params.get("expected_days", DEFAULT_PAUSE_DAYS)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        errors.append(field_error("expected_days", "须告知申请人暂停的期限：1–365 之间的整数（日）"))
+    if errors:
+        raise InvalidInput("暂停计时参数有误", errors)
+    pause = {"from": today.isoformat(), "to": None, "reason": reason, "kind": kind, "expected_days": days}
+    pauses = list(clock.get("pauses") or []) + [pause]
     return _step(case, "pause_clock", case["status"], {"clock": {"paused": True, "pauses": pauses}}, reason)
 
 
@@ -219,6 +234,49 @@ def _withdraw(case, actor, params, today):
     return _step(case, "withdraw", "withdrawn", {"clock": _stopped(case.get("clock"), today)}, _comment(params))
 
 
+def _refer(case, actor, params, today):
+    """集体讨论, 专家论证, 听证: the law keeps these from delegation; the department decides."""
+    procedure = params.get("procedure")
+    if procedure not in RESERVED_PROCEDURES:
+        raise InvalidInput("转部门决定参数有误", [field_error(
+            "procedure", "须为 " + "、".join(f"{k}（{v}）" for k, v in RESERVED_PROCEDURES.items()))])
+    if case.get("referred"):
+        _refuse("办件已转部门决定")
+    referred = {"procedure": procedure, "on": today.isoformat(), "by": actor.get("username")}
+    return _step(case, "refer", case["status"], {"referred": referred}, _comment(params))
+
+
+def _extend(case, actor, params, today):
+    """The law's extension (延期): once per case, 10 working days (15 for joint cases), reason told."""
+    if case.get("extension"):
+        _refuse("办件已延期一次，不能再次延期")
+    limit = JOINT_EXTENSION_DAYS if is_joint(case["item"]) else EXTENSION_DAYS
+    days = params.get("days", limit)
+    errors = []
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= limit:
+        errors.append(field_error("days", f"延长期限须为 1–{limit} 个工作日"))
+    reason = _comment(params)
+    if not reason:
+        errors.append(field_error("reason", "须说明延期理由（将告知申请人）"))
+    if errors:
+        raise InvalidInput("延期参数有误", errors)
+    extension = {"days": days, "reason": reason, "on": today.isoformat(), "by": actor.get("username")}
+    return _step(case, "extend", case["status"], {"extension": extension}, reason)
+
+
+def _mark_urgent(case, actor, params, today):
+    """绿色通道: the centre marks a case urgent; it sorts first in every queue."""
+    if case.get("urgent"):
+        _refuse("办件已在绿色通道中")
+    return _step(case, "mark_urgent", case["status"], {"urgent": True, "urgent_on": today.isoformat()},
+                 _comment(params))
+
+
+def legal_actions(case: dict) -> list[str]:
+    """The actions the case's status allows (who may take them is the policy's question)."""
+    return [action for action, statuses in ALLOWED_FROM.items() if case["status"] in statuses]
+
+
 _HANDLERS = {
     "start_review": _start_review,
     "schedule_inspection": _schedule_inspection,
@@ -233,4 +291,7 @@ _HANDLERS = {
     "issue_certificate": _issue_certificate,
     "deliver": _deliver,
     "withdraw": _withdraw,
+    "refer": _refer,
+    "extend": _extend,
+    "mark_urgent": _mark_urgent,
 }

@@ -34,6 +34,10 @@ class Intake:
     GET_APPLICATION = "get_application"  # (case_no) -> case view (masked applicant; owner/submitted_by for checks)
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
     ACTIONS = ("accept", "refuse")       # actions intake owns (before acceptance)
+    # --- queues and timers (issue 5) ---
+    # get_application(case_no, actor=None): with an actor the view carries its allowed_actions
+    LIST_APPLICATIONS = "list_applications"  # (query, actor) -> {"cases","keys","bound"}; see caselist
+    STATUSES = ("pre_review", "awaiting_supplement", "refused", "withdrawn")  # listed by intake
 
 
 class Approval:
@@ -46,6 +50,19 @@ class Approval:
     COMPUTE_DEADLINES = "compute_deadlines"  # (start_date iso, promised_days, statutory_days) -> deadlines
     SET_CALENDAR_YEAR = "set_calendar_year"  # (year, holidays, workdays, actor) -> calendar year (centre_admin)
     GET_CALENDAR_YEAR = "get_calendar_year"  # (year) -> {"year","source","estimated","holidays","workdays"}
+    # --- authority, supervision, queues (issue 5) ---
+    # get_case(case_no, actor=None): with an actor the view carries its allowed_actions
+    AUTHORITY = "authority"              # (department, today=None) -> {"letters": [in force], "away": [usernames]}
+    ISSUE_DELEGATION = "issue_delegation"    # (letter, actor) -> letter view
+    LIST_DELEGATIONS = "list_delegations"    # (department=None) -> [letter view]
+    RENEW_DELEGATION = "renew_delegation"    # (delegation_id, valid_until, actor) -> letter view
+    REVOKE_DELEGATION = "revoke_delegation"  # (delegation_id, actor, reason=None) -> letter view
+    SET_AWAY = "set_away"                # (username, department, away: bool, actor) -> {"username","away"}
+    RECORD_VIOLATION = "record_violation"    # (case summary, action, actor, reason) -> violation (intake's 越权)
+    LIST_VIOLATIONS = "list_violations"  # (department=None, limit=100) -> [{"at","actor","case_no","action","reason"}]
+    LIST_CASES = "list_cases"            # (query, actor) -> {"cases": [view], "keys": [sort key]}; see caselist
+    SUPERVISION = "supervision"          # (department=None) -> {"yellow": [view], "red": [view]}
+    RAISE_ALERT = "raise_alert"          # (case: CASE_FIELDS + holder, row: supervision row) -> None; once per key
     # --- licences (issue 7) ---
     GET_CERTIFICATE_RECORD = "get_certificate_record"  # (certificate_no) -> full record (holder unmasked)
     CERTIFICATE_TRANSITION = "certificate_transition"  # (certificate_no, action revoke|cancel, reason, actor)
@@ -103,6 +120,8 @@ RATING_SUBMITTED = "rating_submitted"              # 好差评
 COMPLAINT_RECEIVED = "complaint_received"          # 投诉
 AUTHORITY_VIOLATION = "authority_violation"        # 越权: an action refused outside the letter of authority
 SUPERVISION_ALERT = "supervision_alert"            # 电子监察: a case (or one of its stages) turned yellow or red
+DELEGATION_EXPIRING = "delegation_expiring"        # a letter of authority ends within a month
+APPLICATION_WITHDRAWN = "application_withdrawn"    # 补正 not supplied by the notice's deadline: closed
 CERTIFICATE_EXPIRING = "certificate_expiring"      # 到期提醒: 90 / 30 days before a licence's last day
 CERTIFICATE_STATUS_CHANGED = "certificate_status_changed"  # 撤销 / 注销
 COMPLAINT_UPDATED = "complaint_updated"            # issue 6: a complaint moved a step (the complainant is told)
@@ -121,7 +140,9 @@ EVENT_FIELDS = {
        "notice"),
     APPLICATION_REFUSED: CASE_FIELDS + ("reason", "notice"),
     # status / previous_status / action / actor_role
-    CASE_STATUS_CHANGED: CASE_FIELDS + ("status", "previous_status", "action", "actor_role"),
+    # actor: username of the person who acted (None for the system's timers); detail: what the applicant
+    # is told in writing, e.g. a pause {"kind","expected_days","reason"} or an extension {"days","reason"}
+    CASE_STATUS_CHANGED: CASE_FIELDS + ("status", "previous_status", "action", "actor_role", "actor", "detail"),
     # result: "approved"|"denied"; decided_on: date; deadlines; used_working_days;
     # on_time / early: bools against the promised deadline
     CASE_DECIDED: CASE_FIELDS
@@ -137,6 +158,9 @@ EVENT_FIELDS = {
     # state: "yellow"|"red"; stage: "overall"|"pre_review"|"review"|"inspection"|"decision"|"certificate"|...;
     # deadline: date; responsible: username holding the case now (or None); remaining_working_days: int (<0 overdue)
     SUPERVISION_ALERT: CASE_FIELDS + ("state", "stage", "deadline", "responsible", "remaining_working_days"),
+    DELEGATION_EXPIRING: ("delegation_id", "department", "a_account", "b_account", "valid_until"),
+    # reason: Chinese text; withdrawn_on: date; supplement_by: the deadline the notice gave
+    APPLICATION_WITHDRAWN: CASE_FIELDS + ("reason", "withdrawn_on", "supplement_by"),
     # case_no: the issuing case (None for a registered 存量证照); days_left: to valid_until; threshold: 90|30
     CERTIFICATE_EXPIRING: CASE_FIELDS + ("certificate_no", "valid_until", "days_left", "threshold"),
     # action: revoke|cancel; status: revoked|cancelled; reason: Chinese text; on: date
@@ -164,6 +188,8 @@ EVENT_SOURCE = {
     COMPLAINT_RECEIVED: Evaluation.SERVICE,
     AUTHORITY_VIOLATION: Approval.SERVICE,
     SUPERVISION_ALERT: Approval.SERVICE,
+    DELEGATION_EXPIRING: Approval.SERVICE,
+    APPLICATION_WITHDRAWN: Intake.SERVICE,
     CERTIFICATE_EXPIRING: Approval.SERVICE,
     CERTIFICATE_STATUS_CHANGED: Approval.SERVICE,
     COMPLAINT_UPDATED: Evaluation.SERVICE,
@@ -192,6 +218,11 @@ SUBSCRIPTIONS = (
     (Evaluation.SERVICE, APPLICATION_REFUSED),
     (Evaluation.SERVICE, CASE_DECIDED),
     (Evaluation.SERVICE, CASE_CLOSED),
+    # issue 5: supervision alerts and letter reminders reach people
+    (Notification.SERVICE, SUPERVISION_ALERT),
+    (Notification.SERVICE, DELEGATION_EXPIRING),
+    (Notification.SERVICE, CASE_STATUS_CHANGED),
+    (Notification.SERVICE, APPLICATION_WITHDRAWN),
     # licences (issue 7): holders hear of expiry (到期提醒) and of revocation or cancellation
     (Notification.SERVICE, CERTIFICATE_EXPIRING),
     (Notification.SERVICE, CERTIFICATE_STATUS_CHANGED),

@@ -18,6 +18,7 @@ from nameko.events import EventHandler
 
 from services.common import contracts
 from services.common.dead_letters import ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, dead_letter_record
+from services.common.pools import dedicated_pool, event_queue
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         config = self.container.config
+        # The queue nameko named, with its department bindings; a dedicated worker's own pool queue instead.
+        self.queue = event_queue(self.container.service_name, self.event_type, dedicated_pool(self.container),
+                                 config, self.method_name)
         # nameko config first (tests), then the environment (deployments), then the defaults
         self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS")
                                 or os.environ.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
@@ -60,11 +64,11 @@ class ReliableEventHandler(EventHandler):
             if attempts < self.max_attempts:
                 eventlet.sleep(retry_delay(attempts, self.retry_base))
                 headers[ATTEMPTS_HEADER] = attempts
-                self.publisher.publish(body, routing_key=self.queue.name, extra_headers=headers)
+                self.publisher.publish(body, routing_key=self.queue.name, extra_headers=headers, timeout=5)
                 log.warning("event %s failed (attempt %d): %r; retrying", self.event_type, attempts, error)
             else:
                 record = dead_letter_record(self.queue.name, self.event_type, body, headers, attempts, error)
-                self.publisher.publish(record, routing_key=DEAD_LETTER_QUEUE)
+                self.publisher.publish(record, routing_key=DEAD_LETTER_QUEUE, timeout=5)
                 log.error("event %s dead-lettered after %d attempts: %r", self.event_type, attempts, error)
         except Exception:  # broker gone: leave the original unacked, it is redelivered
             log.exception("could not retry event %s; leaving it to redelivery", self.event_type)

@@ -22,6 +22,7 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.errors import DuplicateKeyError
 
 from services.common.mongo import relaxed, service_database
+from services.common.routing import event_routing_key, parse_pools
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,9 @@ class OutboxRelay:
         return published
 
 
+PUBLISH_TIMEOUT = 5.0  # seconds for one event's write and broker confirm
+
+
 class Outbox(DependencyProvider):
     """Injects the service's OutboxRelay over the named collections."""
 
@@ -170,10 +174,15 @@ class Outbox(DependencyProvider):
         service = self.container.service_name
         exchange = get_event_exchange(service, self.container.config)
         publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True, declare=[exchange])
+        pools = parse_pools(self.container.config.get("DEPARTMENT_POOLS"))  # docs/scaling.md
 
         def publish(evt: dict) -> None:
             headers = {"nameko.request_id": evt["request_id"]} if evt.get("request_id") else {}
-            publisher.publish(evt, exchange=exchange, routing_key=evt["event_type"], extra_headers=headers)
+            routing_key = event_routing_key(evt["event_type"], evt.get("department"), pools)
+            # Bounded: a publish whose confirm never comes (a connection caught in a broker restart) must
+            # fail and leave the event to the sweep, not hang the relay, its document lock and the sweep timer.
+            publisher.publish(evt, exchange=exchange, routing_key=routing_key, extra_headers=headers,
+                              timeout=PUBLISH_TIMEOUT)
 
         database = service_database(service, self.container.config)
         self.relay = OutboxRelay(database, self.collections, publish)

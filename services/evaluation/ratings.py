@@ -5,6 +5,7 @@ Levels 1-2 are bad ratings (差评): they must carry a reason and open a follow-
 (回访整改, services/evaluation/follow_ups.py). After that follow-up closes the
 applicant may rate the case once more (round 2).
 """
+from services.common import policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 
 LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -12,8 +13,6 @@ BAD_LEVELS = frozenset({1, 2})
 CHANNELS = ("window", "sms", "web", "app", "province")
 DEFAULT_CHANNEL = "web"
 COMMENT_MAX = 1000
-# A staff member may never enter or change a rating.
-STAFF_ROLES = frozenset({"clerk", "chief_rep", "reviewer", "department_admin", "supervisor", "centre_admin"})
 
 
 def is_bad(level: int) -> bool:
@@ -53,7 +52,7 @@ def check_actor(actor) -> None:
         return
     if not isinstance(actor, dict) or not actor.get("username"):
         raise Forbidden("评价须由办件申请人本人提交")
-    if actor.get("role") in STAFF_ROLES:
+    if not policy.may_rate(actor):
         raise Forbidden("工作人员不得代为评价或修改评价")
 
 

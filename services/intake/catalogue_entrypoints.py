@@ -8,6 +8,7 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
+from services.common import policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 from services.common.mongo import service_database
 from services.common.rpc import rpc
@@ -17,7 +18,6 @@ from services.intake.seed import seed_items
 from services.intake.store import IntakeStore
 
 log = logging.getLogger(__name__)
-CATALOGUE_EDITORS = ("department_admin", "centre_admin")
 
 
 class CatalogueSeed(DependencyProvider):
@@ -37,8 +37,7 @@ def _now() -> str:
 
 def check_editor(actor: dict, department: str | None) -> None:
     """Only the department's own admin (or the centre admin) edits its items."""
-    role = (actor or {}).get("role")
-    if role not in CATALOGUE_EDITORS or (role == "department_admin" and actor.get("department") != department):
+    if not policy.may_edit_item(actor or {}, department):
         raise Forbidden("只有本部门管理员可以新增或修改本部门事项")
 
 

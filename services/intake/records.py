@@ -2,12 +2,11 @@
 import hashlib
 import json
 
+from services.common import policy
 from services.common.contracts import CASE_FIELDS
 from services.intake.privacy import applicant_view
 from services.intake.query_codes import new_query_code
 
-STAFF_ROLES = ("clerk", "chief_rep", "reviewer")          # 首问负责制: who counts as first contact
-DECIDING_ROLES = STAFF_ROLES + ("department_admin",)      # who may accept or refuse
 VIEW_EXTRAS = ("item_version", "received_at", "accepted_at", "accepted_on", "certificate_no",
                "licence_of", "query_code")  # the licence a 延续/变更/补办 names; 查询码 (the gateway shows it to few)
 
@@ -18,8 +17,9 @@ def fingerprint(body) -> str:
 
 
 def first_contact_of(actor: dict) -> dict | None:
-    if actor.get("role") in STAFF_ROLES:
-        return {"username": actor.get("username"), "display_name": actor.get("display_name")}
+    if actor.get("role") in policy.WINDOW_ROLES:   # 首问负责制: window staff are first contacts
+        return {"username": actor.get("username"), "display_name": actor.get("display_name"),
+                "work_no": actor.get("work_no")}
     return None
 
 
@@ -30,7 +30,8 @@ def owner_of(application: dict, actor: dict) -> str | None:
 
 
 def history_entry(at: str, status: str, action: str, actor: dict, comment: str | None = None) -> dict:
-    entry = {"at": at, "status": status, "action": action, "actor_role": actor.get("role")}
+    entry = {"at": at, "status": status, "action": action, "actor_role": actor.get("role"),
+             "actor": actor.get("username"), "actor_work_no": actor.get("work_no")}
     if comment:
         entry["comment"] = comment
     return entry

@@ -10,7 +10,7 @@ import logging
 
 from nameko.timer import timer
 
-from services.common import contracts
+from services.common import caselist, contracts, policy
 from services.common.config import setting
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
@@ -19,7 +19,8 @@ from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
 from services.common.rpc import TimeoutRpcProxy, rpc
-from services.intake import workflow
+from services.common.timers import setting_timer
+from services.intake import queues, timers, workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date
 from services.intake.catalogue_entrypoints import CatalogueEntrypoints
@@ -27,7 +28,7 @@ from services.intake.completeness import check_completeness, merge_materials, st
 from services.intake.dependencies import CachedCalendar, CachedCatalogue
 from services.intake.privacy import stored_applicant
 from services.intake.public_window import PublicWindowEntrypoints
-from services.intake.records import case_view, fingerprint, new_record
+from services.intake.records import case_fields, case_view, fingerprint, new_record
 from services.intake.store import APPLICATIONS, KEY_INDEX, DuplicateCase, IntakeStore
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,45 @@ class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper
         raise Unavailable("办件编号分配失败，请稍后重试")
 
     @rpc
-    def get_application(self, case_no):
-        return case_view(self._record(case_no))
+    def get_application(self, case_no, actor=None):
+        record = self._record(case_no)
+        return {**case_view(record), **queues.queue_fields(record, self._clock(), local_today(), actor)}
+
+    @rpc
+    def list_applications(self, query, actor):
+        query = {**caselist.check_query(query or {}), "as_of": query["as_of"], "after": query.get("after")}
+        records = self.store.pending_applications(policy.case_scope(actor or {}), query["as_of"])
+        return queues.page(records, query, actor or {}, self._clock(), local_today(), case_view)
+
+    def _clock(self):
+        return self.calendar.clock
+
+    # --- legal time limits before acceptance (issue 5; domain in services/intake/timers.py) ---
+    @setting_timer("SUPERVISION_SCAN_SECONDS")
+    def watch_deadlines(self):
+        self.scan_deadlines()
+
+    def scan_deadlines(self):
+        clock, today = self._clock(), local_today()
+        for record in self.store.applications_in(timers.WATCHED):
+            try:
+                self._apply_due(record, timers.due(record, clock, today), today)
+            except Conflict:
+                continue  # another replica (or a person) changed it first
+            except Exception:
+                log.exception("time-limit scan of %s failed", record.get("case_no"))
+
+    def _apply_due(self, record, due, today):
+        at = dt.datetime.now(dt.UTC).isoformat()
+        if due.action == "deemed_accept":
+            result = self._completeness(record, due.on.isoformat())
+            self._accept(record, result, at, due.on.isoformat(), timers.SYSTEM_ACTOR, "deemed_accept")
+        elif due.action == "withdraw":
+            fields = timers.withdraw(record, due.on, at, today)
+            self._save(record, [(contracts.APPLICATION_WITHDRAWN, {**case_fields(record), **fields})])
+        for row in due.alerts:
+            holder = (record.get("first_contact") or {}).get("username")
+            self.approval.raise_alert({**case_fields(record), "holder": holder}, row)
 
     @rpc
     def get_contact(self, case_no):
@@ -132,7 +170,7 @@ class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper
         at, today = _now()
         record = self._record(case_no)
         workflow.require_action(record, action)
-        workflow.require_staff(record, actor)
+        workflow.require_staff(record, actor, action)
         if action == "refuse":
             reason = workflow.refusal_reason(params)
             return self._save(record, workflow.refuse(record, reason, at, today, actor))

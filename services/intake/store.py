@@ -152,3 +152,12 @@ class IntakeStore:
     def update_application(self, case_no: str, version: int, fields: dict, events: list[dict]) -> bool:
         """Version-guarded update; False if the case changed meanwhile."""
         return update_with_events(self.applications, case_no, version, {"$set": fields}, events)
+    # --- queues and timers (issue 5) ----------------------------------------
+    def applications_in(self, statuses, limit: int = 5000) -> list[dict]:
+        return list(self.applications.find({"status": {"$in": list(statuses)}}, HIDDEN).limit(limit))
+
+    def pending_applications(self, scope: dict, as_of: str) -> list[dict]:
+        """Records received by `as_of` and not yet accepted then, within the caller's scope."""
+        query = {**scope, "received_at": {"$lte": as_of},
+                 "$or": [{"accepted_at": None}, {"accepted_at": {"$gt": as_of}}]}
+        return list(self.applications.find(query, HIDDEN))

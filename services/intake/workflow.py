@@ -7,13 +7,13 @@ Functions change the record in place and return the events to publish as
 """
 import datetime as dt
 
-from services.common import contracts
+from services.common import contracts, policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.intake import notices
 from services.intake.catalogue import snapshot
 from services.intake.completeness import Completeness
 from services.intake.privacy import applicant_view
-from services.intake.records import DECIDING_ROLES, case_fields, first_contact_of, history_entry
+from services.intake.records import case_fields, first_contact_of, history_entry
 
 # Fields a transition may change (the service $sets them together).
 MUTABLE = ("status", "materials", "pledges", "missing", "notice", "deadlines", "accepted_at", "accepted_on",
@@ -25,7 +25,7 @@ ALLOWED_FROM = {
     "supplement": ("awaiting_supplement",),
 }
 STATUS_NAMES = {"received": "已接收", "pre_review": "网上预审", "awaiting_supplement": "待补正",
-                "accepted": "已受理", "refused": "不予受理"}
+                "accepted": "已受理", "refused": "不予受理", "withdrawn": "已撤回"}
 
 
 def require_action(record: dict, action: str) -> None:
@@ -36,12 +36,11 @@ def require_action(record: dict, action: str) -> None:
         raise Conflict(f"办件当前状态为「{status}」，不能执行「{action}」")
 
 
-def require_staff(record: dict, actor: dict) -> None:
-    """Accept and refuse are window staff decisions within their own department."""
-    if actor.get("role") not in DECIDING_ROLES:
-        raise Forbidden("只有窗口工作人员可以受理或不予受理")
-    if actor.get("department") and actor["department"] != record["department"]:
-        raise Forbidden("不能办理其他部门的办件")
+def require_staff(record: dict, actor: dict, action: str = "accept", authority: dict | None = None) -> None:
+    """Accept and refuse are window staff decisions within their own department (the one policy)."""
+    verdict = policy.judge(actor, action, record, authority)
+    if not verdict:
+        raise Forbidden(verdict.reason)
 
 
 def _step(record: dict, status: str, action: str, at: str, actor: dict, comment: str | None = None) -> None:

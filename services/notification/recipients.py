@@ -68,6 +68,8 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
         if contact.get("email") and EMAIL in channels:
             deliveries.append(Delivery(recipient, APPLICANT, EMAIL, contact["email"]))
         return deliveries
+    if event_type in ISSUE5_EVENTS:
+        return _issue5_plan(event, contact, channels)
     # issue 6: the complainant (an account) and the rating applicant are told each step in their inbox
     if event_type == contracts.COMPLAINT_UPDATED:
         return [Delivery(event["submitted_by"], APPLICANT, INBOX)] if event.get("submitted_by") else []
@@ -81,3 +83,25 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
             deliveries.append(Delivery(department_staff(event["department"]), STAFF, INBOX))
         return deliveries
     return []
+
+
+# --- issue 5: 电子监察 alerts, letter reminders, pauses and extensions told to the applicant ----
+ISSUE5_EVENTS = frozenset({contracts.SUPERVISION_ALERT, contracts.DELEGATION_EXPIRING, contracts.CASE_STATUS_CHANGED,
+                           contracts.APPLICATION_WITHDRAWN})
+TOLD_IN_WRITING = ("pause_clock", "extend")
+
+
+def _issue5_plan(event: dict, contact: dict, channels: frozenset[str]) -> list[Delivery]:
+    event_type = event["event_type"]
+    if event_type == contracts.SUPERVISION_ALERT:
+        # The staff member holding the case, and the centre's supervisors.
+        holder = event.get("responsible") or department_staff(event["department"])
+        return [Delivery(holder, STAFF, INBOX), Delivery(SUPERVISORS, SUPERVISOR, INBOX)]
+    if event_type == contracts.DELEGATION_EXPIRING:
+        return [Delivery(department_staff(event["department"]), STAFF, INBOX)]
+    if event_type == contracts.CASE_STATUS_CHANGED and event.get("action") not in TOLD_IN_WRITING:
+        return []
+    deliveries = [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
+    if SMS in channels:
+        deliveries.append(Delivery(applicant_recipient(event), APPLICANT, SMS, contact.get("phone")))
+    return deliveries

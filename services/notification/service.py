@@ -85,6 +85,23 @@ class NotificationService(Pingable):
     def deliver_new(self):
         self._courier().retry_due(statuses=(PENDING,))
 
+    # issue 5: 电子监察 alerts, letter reminders, pauses and extensions told to the applicant
+    @handle(contracts.SUPERVISION_ALERT)
+    def on_supervision_alert(self, event):
+        self._notify(event)
+
+    @handle(contracts.DELEGATION_EXPIRING)
+    def on_delegation_expiring(self, event):
+        self._notify(event)
+
+    @handle(contracts.CASE_STATUS_CHANGED)
+    def on_case_status_changed(self, event):
+        self._notify(event)
+
+    @handle(contracts.APPLICATION_WITHDRAWN)
+    def on_application_withdrawn(self, event):
+        self._notify(event)
+
     # issue 6: the complainant and the applicant are told each step
     @handle(contracts.COMPLAINT_UPDATED)
     def on_complaint_updated(self, event):

@@ -139,6 +139,68 @@ _SMS = {
     ),
 }
 
+# --- issue 5: supervision alerts (电子监察), letter reminders, pauses and extensions told in writing ---
+_INBOX.update({
+    (contracts.SUPERVISION_ALERT, STAFF): _t(
+        "${state_text}：${case_no}",
+        "您经办的办件${case_no}（${item_name}）${stage_name}期限为${deadline}，${remaining_text}。请抓紧办理。",
+    ),
+    (contracts.SUPERVISION_ALERT, SUPERVISOR): _t(
+        "电子监察${state_text}：${case_no}",
+        "${department}办件${case_no}（${item_name}）${stage_name}期限为${deadline}，${remaining_text}；"
+        "经办人：${responsible}。",
+    ),
+    (contracts.DELEGATION_EXPIRING, STAFF): _t(
+        "授权委托书即将到期",
+        "本部门首席代表授权委托书（A角 ${a_account}，B角 ${b_account}）将于${valid_until}到期，"
+        "请提前一个月报中心并办理续期或重新委任。",
+    ),
+    (contracts.CASE_STATUS_CHANGED, APPLICANT): _t(
+        "${change_title}：${item_name}",
+        "您申请的“${item_name}”（办件编号${case_no}）${change_text}",
+    ),
+    (contracts.APPLICATION_WITHDRAWN, APPLICANT): _t(
+        "办件已终止：${item_name}",
+        "您申请的“${item_name}”（办件编号${case_no}）${reason}，办件已于${withdrawn_on}终止。如需办理，请重新提交申请。",
+    ),
+})
+_SMS.update({
+    (contracts.CASE_STATUS_CHANGED, APPLICANT): _t(
+        "${change_title}", "【政务服务中心】您的“${item_name}”（${case_no}）${change_text}"
+    ),
+    (contracts.APPLICATION_WITHDRAWN, APPLICANT): _t(
+        "办件已终止", "【政务服务中心】您的“${item_name}”（${case_no}）未在期限内补正材料，办件已终止。"
+    ),
+})
+STATE_TEXT = {"yellow": "黄牌预警", "red": "红牌警告"}
+PAUSE_KINDS = {"supplement": "补正", "testing": "检验检测", "expert_review": "专家评审", "hearing": "听证",
+               "other": "其他法定程序"}
+
+
+def _remaining(event: dict) -> str:
+    days = event.get("remaining_working_days")
+    if not isinstance(days, int):
+        return ""
+    if days < 0:
+        return f"已超期{-days}个工作日"
+    return "今日到期" if days == 0 else f"剩余{days}个工作日"
+
+
+def _change(event: dict) -> tuple[str, str]:
+    """What an applicant is told in writing about a pause or an extension of the time limit."""
+    detail = event.get("detail") or {}
+    deadlines = detail.get("deadlines") or {}
+    if event.get("action") == "pause_clock":
+        kind, reason = PAUSE_KINDS.get(detail.get("kind"), "其他法定程序"), mask_text(detail.get("reason") or "")
+        return ("暂停计时告知", f"因{kind}（{reason}），自{detail.get('from')}起暂停计时，"
+                f"预计需要{detail.get('expected_days')}日，所需时间不计入办理时限。")
+    if event.get("action") == "extend":
+        reason = mask_text(detail.get("reason") or "")
+        return ("延期告知", f"经批准延长办理期限{detail.get('days')}个工作日，理由：{reason}。"
+                f"延长后承诺办结日期：{deadlines.get('promised') or '另行告知'}。")
+    return ("办理进度", "办理状态已更新。")
+
+
 TEMPLATES: dict[tuple[str, str, str], tuple[Template, Template]] = {
     **{(evt, aud, INBOX): tpl for (evt, aud), tpl in _INBOX.items()},
     **{(evt, aud, EMAIL): tpl for (evt, aud), tpl in _INBOX.items()},
@@ -203,6 +265,16 @@ def _values(event: dict) -> dict:
     }
 
 
+def _issue5_values(event: dict) -> dict:
+    from services.common.supervision import STAGE_NAMES
+    change_title, change_text = _change(event)
+    return {
+        "state_text": STATE_TEXT.get(event.get("state"), ""), "stage_name": STAGE_NAMES.get(event.get("stage"), ""),
+        "deadline": event.get("deadline") or "", "remaining_text": _remaining(event),
+        "responsible": event.get("responsible") or "未指定", "a_account": event.get("a_account") or "",
+        "b_account": event.get("b_account") or "", "valid_until": event.get("valid_until") or "",
+        "change_title": change_title, "change_text": change_text, "withdrawn_on": event.get("withdrawn_on") or "",
+    }
 def _days_before(day: str | None, days: int) -> str:
     if not day:
         return ""
@@ -212,5 +284,5 @@ def _days_before(day: str | None, days: int) -> str:
 def render(event: dict, audience: str, channel: str) -> Rendered:
     """The title and body of one message; KeyError if no template exists."""
     title, body = TEMPLATES[(event["event_type"], audience, channel)]
-    values = _values(event)
+    values = {**_values(event), **_issue5_values(event)}
     return Rendered(title.substitute(values), body.substitute(values))

@@ -40,11 +40,20 @@ def accepted_event(case_no=None, accepted_on=None, **item):
     )
 
 
+HEALTH_ADMIN = {"username": "health_admin", "role": "department_admin", "department": "health",
+                "display_name": "部门管理员"}
+ITEM_ACTIONS = ["accept", "review", "verify", "decide", "sign", "issue", "inspect"]
+
+
 @pytest.fixture
 def approval(container_factory, service_config):
+    """Approval with a letter in force: chief1 is B (acts), chief_a is A, for the test item."""
     container_factory(ApprovalService, service_config).start()
     context = {"request_id": REQUEST_ID}
     with ServiceRpcProxy(contracts.Approval.SERVICE, service_config, context_data=context) as proxy:
+        proxy.issue_delegation({"department": "health", "a_account": "chief_a", "b_account": "chief1",
+                                "items": [{"item_code": "HEALTH-PUBLIC-PLACE-NEW", "actions": ITEM_ACTIONS}]},
+                               HEALTH_ADMIN)
         yield proxy
 
 
@@ -147,7 +156,8 @@ def test_full_path_to_a_delivered_certificate(approval, service_config, status_c
     assert [h["action"] for h in closed["history"]] == [
         "accept", "start_review", "approve", "issue_certificate", "deliver"]
     assert closed["history"][2] | {"at": None} == {"at": None, "status": "approved", "action": "approve",
-                                                    "actor_role": "chief_rep", "comment": "符合条件"}
+                                                    "actor_role": "chief_rep", "actor": "chief1",
+                                                    "actor_work_no": None, "comment": "符合条件"}
 
     changes = drain(service_config, status_changes, expect=4)
     assert [(e["previous_status"], e["status"], e["action"]) for e in changes] == [
@@ -223,21 +233,24 @@ def test_deny_without_a_reason_is_invalid(approval):
     assert denied["status"] == "denied" and denied["decision"]["reason"] == "场所不符合卫生要求"
 
 
-def test_pause_and_resume_push_the_deadlines_out(approval):
+def test_a_pause_starts_today_and_the_view_shows_it(approval):
     today = local_today()
     accepted_on = today - dt.timedelta(days=21)
-    paused_on = today - dt.timedelta(days=14)
     payload = accepted_event(accepted_on=accepted_on)
     opened = approval.open_case(payload)
     assert opened["deadlines"] == expected_deadlines(accepted_on, 15, 20)
+    assert remote_error(lambda: approval.transition(payload["case_no"], "pause_clock", CLERK, {
+        "comment": "专家评审", "on": (today - dt.timedelta(days=3)).isoformat()})) == "InvalidInput"
     paused = approval.transition(payload["case_no"], "pause_clock", CLERK,
-                                 {"comment": "专家评审", "on": paused_on.isoformat()})
+                                 {"comment": "专家评审", "kind": "expert_review", "expected_days": 10})
     assert paused["status"] == "accepted" and paused["clock"]["paused"] is True
+    assert paused["clock"]["pause"] | {"to": None} == {"from": today.isoformat(), "to": None, "reason": "专家评审",
+                                                      "kind": "expert_review", "expected_days": 10}
+    assert paused["deadlines"] == expected_deadlines(accepted_on, 15, 20, [Pause(today)])
     resumed = approval.transition(payload["case_no"], "resume_clock", CLERK)
     assert resumed["clock"]["paused"] is False
-    pause = [Pause(paused_on, today)]
+    pause = [Pause(today, today)]
     assert resumed["deadlines"] == expected_deadlines(accepted_on, 15, 20, pause)
-    assert resumed["deadlines"]["promised"] > opened["deadlines"]["promised"]
     clock = WorkingDayClock(OfficialCalendar())
     assert resumed["clock"]["used_working_days"] == clock.working_days_used(accepted_on, today, pause).value
     assert remote_error(lambda: approval.transition(payload["case_no"], "pause_clock", CLERK, {})) == "InvalidInput"

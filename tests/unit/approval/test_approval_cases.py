@@ -79,7 +79,7 @@ def test_changed_fields_cover_the_step():
     doc = cases.new_case(payload(), None, "now")
     step = workflow.apply(doc, "pause_clock", CHIEF, {"comment": "检测"}, dt.date(2026, 3, 3))
     after = cases.advanced(doc, step, CLOCK, dt.date(2026, 3, 3))
-    assert set(cases.changed_fields(after, step)) == {"status", "deadlines", "clock"}
+    assert set(cases.changed_fields(after, step)) == {"status", "deadlines", "clock", "stage_since", "holder"}
     assert after["deadlines"] == CLOCK.deadlines(dt.date(2026, 3, 2), 5, 20)
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from services.common import policy
 from services.common.calendar import OfficialCalendar
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evaluation import follow_ups, ratings
@@ -60,7 +61,7 @@ def test_known_channels(channel):
     assert ratings.validate(4, None, channel)[2] == channel
 
 
-@pytest.mark.parametrize("role", sorted(ratings.STAFF_ROLES))
+@pytest.mark.parametrize("role", sorted(policy.NON_APPLICANT_ROLES))
 def test_staff_may_never_rate_even_their_own_case(role):
     with pytest.raises(Forbidden):
         ratings.check_may_rate({**OWNER, "role": role}, DECIDED, "C1")

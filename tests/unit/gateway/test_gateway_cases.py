@@ -17,7 +17,7 @@ def case_view(case_no="411400-HEALTH-20260105-0001", owner="zhangsan", departmen
 @pytest.fixture
 def approval_case(rpc):
     case = case_view()
-    rpc.on("approval", "get_case", lambda case_no: {**case, "case_no": case_no})
+    rpc.on("approval", "get_case", lambda case_no, actor=None: {**case, "case_no": case_no})
     return case
 
 
@@ -35,7 +35,8 @@ def test_submit_passes_application_actor_and_idempotency_key(client, rpc, login)
     call = rpc.calls_to("intake", "submit_application")[0]
     application, actor = call["args"]
     assert application == body
-    assert actor == {"username": "zhangsan", "role": "applicant", "department": None, "display_name": "zhangsan"}
+    assert actor == {"username": "zhangsan", "role": "applicant", "department": None, "display_name": "zhangsan",
+                     "work_no": None}
     assert call["kwargs"] == {"idempotency_key": "k-1"}
     assert call["request_id"] == "req-abc"
 
@@ -81,13 +82,13 @@ def test_owner_sees_case_others_get_404(client, approval_case, login):
 
 
 def test_api_client_sees_what_it_submitted(client, rpc, login):
-    rpc.on("approval", "get_case", lambda case_no: case_view(owner=None, submitted_by="province"))
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view(owner=None, submitted_by="province"))
     assert client.simulate_get("/v1/cases/C1", headers=login("province", "api_client")).status_code == 200
 
 
 def test_case_not_yet_in_approval_comes_from_intake(client, rpc, login):
     rpc.on("approval", "get_case", NotFound("办件不存在"))
-    rpc.on("intake", "get_application", lambda case_no: case_view(status="awaiting_supplement"))
+    rpc.on("intake", "get_application", lambda case_no, actor=None: case_view(status="awaiting_supplement"))
     response = client.simulate_get("/v1/cases/C2", headers=login("zhangsan", "applicant"))
     assert response.status_code == 200 and response.json["status"] == "awaiting_supplement"
     rpc.on("intake", "get_application", NotFound("办件不存在"))
@@ -157,7 +158,7 @@ def test_inbox_asks_for_person_role_and_department(client, rpc, login):
 
 def test_joint_departments_staff_see_and_sign_a_joint_case(client, rpc, login):
     joint = {**case_view(status="joint_review"), "joint": {"departments": ["health", "market"], "signed": []}}
-    rpc.on("approval", "get_case", lambda case_no: joint)
+    rpc.on("approval", "get_case", lambda case_no, actor=None: joint)
     rpc.on("approval", "transition", lambda *args: {**joint, "joint": {**joint["joint"], "signed": ["market"]}})
     market = login("mclerk", "clerk", "market")
     assert client.simulate_get("/v1/cases/C1", headers=market).status_code == 200

@@ -16,7 +16,7 @@ def case_view(status):
 
 
 def test_transition_with_a_key_runs_once_and_replays_its_answer(client, rpc, store, login):
-    rpc.on("approval", "get_case", lambda case_no: case_view("accepted"))
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view("accepted"))
     rpc.on("approval", "transition", lambda *args: case_view("in_review"))
     clerk = {**login("clerk1", "clerk", "health"), "Idempotency-Key": "t-1"}
     body = {"action": "start_review", "comment": "开始审查"}
@@ -34,7 +34,7 @@ def test_transition_with_a_key_runs_once_and_replays_its_answer(client, rpc, sto
 
 
 def test_a_503_leaves_the_key_open_for_a_retry_after_the_deadline(client, rpc, store, login):
-    rpc.on("approval", "get_case", lambda case_no: case_view("accepted"))
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view("accepted"))
     rpc.on("approval", "transition", Unavailable("服务 approval 未在 10 秒内响应"))
     clerk = {**login("clerk1", "clerk", "health"), "Idempotency-Key": "t-2"}
     body = {"action": "start_review"}
@@ -51,7 +51,7 @@ def test_a_503_leaves_the_key_open_for_a_retry_after_the_deadline(client, rpc, s
 
 
 def test_keys_belong_to_their_caller_and_errors_replay_too(client, rpc, login):
-    rpc.on("approval", "get_case", lambda case_no: case_view("accepted"))
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view("accepted"))
     rpc.on("approval", "transition", lambda *args: case_view("in_review"))
     one = {**login("clerk1", "clerk", "health"), "Idempotency-Key": "same"}
     two = {**login("clerk2", "clerk", "health"), "Idempotency-Key": "same"}
@@ -73,7 +73,7 @@ def test_a_retry_whose_first_attempt_went_through_gets_the_case_not_409(client, 
     """The first attempt ran but its answer was lost (broker crash, frozen service): the retry's 409 is
     turned into the case as it stands, because its history shows this action by this role since then."""
     state = {"case": case_view("in_review")}
-    rpc.on("approval", "get_case", lambda case_no: state["case"])
+    rpc.on("approval", "get_case", lambda case_no, actor=None: state["case"])
     rpc.on("approval", "transition", Unavailable("服务 approval 未在 10 秒内响应"))
     chief = {**login("chief1", "chief_rep", "health"), "Idempotency-Key": "t-3"}
     first = client.simulate_post("/v1/cases/C1/transitions", headers=chief, json={"action": "approve"})

@@ -109,7 +109,7 @@ def test_other_roles_are_refused_the_workbench(client, browser_login):
 
 def test_case_page_offers_exactly_the_allowed_actions_and_posts_one(client, rpc, browser_login):
     cookies = browser_login("chief9", "chief_rep", "health")
-    rpc.on("approval", "get_case", lambda case_no: case_view(allowed_actions=["approve", "deny"]))
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view(allowed_actions=["approve", "deny"]))
     rpc.on("approval", "transition", lambda case_no, action, actor, params: case_view(status="approved"))
     page = client.simulate_get(f"/workbench/cases/{CASE_NO}", cookies=cookies)
     assert page.status_code == 200
@@ -123,7 +123,7 @@ def test_case_page_offers_exactly_the_allowed_actions_and_posts_one(client, rpc,
 
 def test_a_refused_action_shows_the_reason(client, rpc, browser_login):
     cookies = browser_login("chief8", "chief_rep", "health")
-    rpc.on("approval", "get_case", lambda case_no: case_view(allowed_actions=["approve"]))
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view(allowed_actions=["approve"]))
     rpc.on("approval", "transition", Forbidden("超出授权书范围：未授权准予许可"))
     page = client.simulate_get(f"/workbench/cases/{CASE_NO}", cookies=cookies)
     answer = post_form(client, f"/workbench/cases/{CASE_NO}/actions", cookies, csrf=csrf_of(page.text),
@@ -133,7 +133,7 @@ def test_a_refused_action_shows_the_reason(client, rpc, browser_login):
 
 def test_a_post_without_the_csrf_token_changes_nothing(client, rpc, browser_login):
     cookies = browser_login("chief7", "chief_rep", "health")
-    rpc.on("approval", "get_case", lambda case_no: case_view(allowed_actions=["approve"]))
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view(allowed_actions=["approve"]))
     answer = post_form(client, f"/workbench/cases/{CASE_NO}/actions", cookies, csrf="forged", action="approve")
     assert answer.status_code == 403 and "CSRF" in answer.text
     assert rpc.calls_to("approval", "transition") == []
@@ -159,7 +159,7 @@ def test_walk_in_application_sends_the_checked_materials_and_shows_the_notice(cl
     cookies = browser_login("clerk5", "clerk", "health")
     catalogue.on("intake", "submit_application",
                  lambda application, actor, idempotency_key=None: case_view(status="accepted"))
-    catalogue.on("approval", "get_case", lambda case_no: case_view(status="accepted"))
+    catalogue.on("approval", "get_case", lambda case_no, actor=None: case_view(status="accepted"))
     form = client.simulate_get("/workbench/apply", params={"item": "HEALTH-PUBLIC-PLACE-NEW"}, cookies=cookies)
     assert "营业执照复印件" in form.text
     key = re.search(r'name="idempotency_key" value="([^"]+)"', form.text).group(1)

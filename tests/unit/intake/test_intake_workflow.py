@@ -42,7 +42,7 @@ def test_the_full_id_number_is_never_stored_nor_shown(person_body, public_place)
 def test_owner_and_first_contact(person_body, public_place):
     record = make_record({**person_body, "owner_account": "wangjg"}, public_place)
     assert record["owner"] == "wangjg" and record["submitted_by"] == "clerk1"
-    assert record["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
+    assert record["first_contact"] == {"username": "clerk1", "display_name": "李娜", "work_no": None}
     online = make_record({**person_body, "channel": "online", "owner_account": "someone"}, public_place, APPLICANT)
     assert online["owner"] == "wangjg" and online["first_contact"] is None
 
@@ -107,8 +107,8 @@ def test_refusal_needs_a_reason_and_tells_the_remedies(person_body, public_place
     assert notice["number"].startswith("BSL-") and notice["date"] == "2026-11-23"
     assert "行政复议" in notice["text"] and "行政诉讼" in notice["text"] and "不属于本机关职权范围" in notice["text"]
     assert record["history"][-1] == {"at": AT, "status": "refused", "action": "refuse", "actor_role": "clerk",
-                                     "comment": "不属于本机关职权范围"}
-    assert record["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
+                                     "actor": "clerk1", "actor_work_no": None, "comment": "不属于本机关职权范围"}
+    assert record["first_contact"] == {"username": "clerk1", "display_name": "李娜", "work_no": None}
 
 
 @pytest.mark.parametrize("status, action, allowed", [

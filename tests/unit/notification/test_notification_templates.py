@@ -28,18 +28,24 @@ def sample(event_type, **overrides):
         "days_left": 30, "threshold": 30, "previous_status": "valid", "on": "2025-04-01",
         "action": "close", "reply": f"已约谈，电话{PHONE}", "follow_up_id": "f1", "outcome": "rectified",
         "note": f"已回访 {PHONE}", "rectify_by": "2025-04-10",
+        "state": "yellow", "stage": "overall", "deadline": "2025-03-24", "responsible": "clerk1",
+        "remaining_working_days": 1, "delegation_id": "d1", "a_account": "chief_a", "b_account": "chief_b",
+        "actor_role": "clerk", "actor": "clerk1", "withdrawn_on": "2025-04-01", "supplement_by": "2025-03-31",
+        "detail": {"kind": "testing", "expected_days": 15, "reason": f"送检，联系{PHONE}", "from": "2025-03-10"},
     }
     base.update(overrides)
     fields = {name: base[name] for name in contracts.EVENT_FIELDS[event_type]}
     return contracts.event(event_type, **fields)
 
 
+# A status change reaches the applicant only when the law says it is told in writing (a pause, an extension).
+TOLD_IN_WRITING = {contracts.CASE_STATUS_CHANGED: {"action": "pause_clock", "previous_status": "in_review"}}
 NOTIFIED = sorted({event_type for service, event_type in contracts.SUBSCRIPTIONS if service == "notification"})
 
 
 @pytest.mark.parametrize("event_type", NOTIFIED)
 def test_every_subscribed_event_has_a_template_for_each_planned_delivery(event_type):
-    event = sample(event_type)
+    event = sample(event_type, **TOLD_IN_WRITING.get(event_type, {}))
     deliveries = plan(event, {"phone": PHONE, "email": "a@example.com"}, frozenset({"inbox", "sms", "email"}))
     assert deliveries
     for delivery in deliveries:

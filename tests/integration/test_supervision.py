@@ -1,0 +1,108 @@
+"""Electronic supervision (电子监察) on a real broker and database: two approval replicas run the
+deadline timer and every warning goes out once, into the responsible staff member's inbox."""
+import datetime as dt
+import time
+import uuid
+
+import pytest
+from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ServiceRpcProxy
+from test_approval_service import HEALTH_ADMIN, ITEM_ACTIONS, accepted_event
+
+from services.approval.service import ApprovalService, local_today
+from services.common import contracts
+from services.notification.service import NotificationService
+
+FAST = {"SUPERVISION_SCAN_SECONDS": "0.3"}
+
+
+@pytest.fixture
+def alerts_queue(service_config):
+    queue = Queue(f"test-alerts-{uuid.uuid4().hex[:6]}", Exchange("approval.events", type="topic", durable=True),
+                  routing_key=contracts.SUPERVISION_ALERT, auto_delete=False)
+    with Connection(service_config["AMQP_URI"]) as connection:
+        queue.bind(connection.default_channel).declare()
+    return queue
+
+
+def drain(config, queue):
+    messages = []
+    with Connection(config["AMQP_URI"]) as connection:
+        bound = queue.bind(connection.default_channel)
+        while (message := bound.get(no_ack=True)) is not None:
+            messages.append(message.decode())
+    return messages
+
+
+def test_two_replicas_announce_each_warning_once_to_the_staff_inbox(container_factory, service_config, alerts_queue):
+    config = {**service_config, **FAST}
+    for _ in range(2):
+        container_factory(ApprovalService, config).start()
+    container_factory(NotificationService, config).start()
+    today = local_today()
+    instant = accepted_event(case_kind="instant", promised_days=0, statutory_days=20)      # due today: yellow
+    promised = accepted_event(promised_days=15, statutory_days=20)                         # green
+    staged = accepted_event(accepted_on=today - dt.timedelta(days=14), promised_days=40, statutory_days=45,
+                            stage_limits={"review": 1})                                    # review stage: red
+    with ServiceRpcProxy(contracts.Approval.SERVICE, config) as approval:
+        for payload in (instant, promised, staged):
+            approval.open_case(payload)
+        assert approval.get_case(instant["case_no"])["supervision"] | {"stage_deadline": None} == {
+            "state": "yellow", "stage": "overall", "stage_deadline": None, "remaining_working_days": 0}
+        assert approval.get_case(promised["case_no"])["supervision"]["state"] == "green"
+        red = approval.get_case(staged["case_no"])["supervision"]
+        assert red["state"] == "red" and red["stage"] == "review" and red["remaining_working_days"] < 0
+        board = approval.supervision("health")
+        assert {v["case_no"] for v in board["yellow"]} >= {instant["case_no"]}
+        assert {v["case_no"] for v in board["red"]} >= {staged["case_no"]}
+        assert promised["case_no"] not in {v["case_no"] for v in board["yellow"] + board["red"]}
+
+        time.sleep(3)  # about ten ticks of each replica
+        events = drain(config, alerts_queue)
+        keys = [(e["case_no"], e["stage"], e["deadline"], e["state"]) for e in events]
+        assert len(keys) == len(set(keys)), f"a warning went out twice: {keys}"
+        assert {(k[0], k[1], k[3]) for k in keys} >= {(instant["case_no"], "overall", "yellow"),
+                                                      (staged["case_no"], "review", "red")}
+        assert promised["case_no"] not in {k[0] for k in keys}
+        warned = next(e for e in events if e["case_no"] == staged["case_no"] and e["stage"] == "review")
+        assert warned["responsible"] == "clerk1" and warned["remaining_working_days"] < 0
+
+        # a restart (a third replica) does not repeat them
+        container_factory(ApprovalService, config).start()
+        time.sleep(1)
+        assert drain(config, alerts_queue) == []
+
+    with ServiceRpcProxy(contracts.Notification.SERVICE, config) as notification:
+        deadline = time.monotonic() + 10
+        while True:
+            inbox = [m for m in notification.list_inbox(["clerk1"]) if m["event"] == contracts.SUPERVISION_ALERT]
+            titles = sorted(m["title"] for m in inbox if m["case_no"] in (instant["case_no"], staged["case_no"]))
+            if len(titles) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert titles == sorted([f"黄牌预警：{instant['case_no']}", f"红牌警告：{staged['case_no']}"])
+        assert len(inbox) == len({m["case_no"] + m["title"] for m in inbox})   # each once
+        assert any(m["case_no"] == staged["case_no"] for m in notification.list_inbox(["role:supervisor"]))
+
+
+def test_a_letter_ending_within_a_month_reminds_the_department_once(container_factory, service_config):
+    config = {**service_config, **FAST}
+    for _ in range(2):
+        container_factory(ApprovalService, config).start()
+    container_factory(NotificationService, config).start()
+    ends = (local_today() + dt.timedelta(days=20)).isoformat()
+    with ServiceRpcProxy(contracts.Approval.SERVICE, config) as approval:
+        approval.issue_delegation({"department": "health", "a_account": "chief_a", "b_account": "chief1",
+                                   "valid_until": ends,
+                                   "items": [{"item_code": "HEALTH-PUBLIC-PLACE-NEW", "actions": ITEM_ACTIONS}]},
+                                  HEALTH_ADMIN)
+    time.sleep(2)
+    with ServiceRpcProxy(contracts.Notification.SERVICE, config) as notification:
+        deadline = time.monotonic() + 10
+        while True:
+            reminders = [m for m in notification.list_inbox(["dept:health:staff"])
+                         if m["event"] == contracts.DELEGATION_EXPIRING]
+            if reminders or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert len(reminders) == 1 and ends in reminders[0]["body"]
