@@ -15,8 +15,8 @@ ITEM_TEXT_FIELDS = (("name", "事项名称"), ("legal_basis", "设定依据"), (
                     ("procedure", "办理流程"), ("fee", "收费标准"), ("complaint_phone", "监督投诉电话"))
 ITEM_DAY_FIELDS = (("statutory_days", "法定办结时限（工作日）"), ("promised_days", "承诺办结时限（工作日）"))
 # Actions a letter of authority may cover, in the letter's words (受理, 初审, 现场检查, 核准, 审批, 发证...).
-LETTER_ACTIONS = ("accept", "refuse", "start_review", "record_inspection", "approve", "deny", "issue_certificate",
-                  "deliver")
+LETTER_ACTIONS = {"accept": "受理", "review": "初审", "inspect": "现场检查", "verify": "核准", "decide": "审批",
+                  "sign": "审签", "issue": "发证"}
 
 
 class AdminPage(Page):

@@ -28,7 +28,7 @@ class DashboardPage(Page):
         session = self.require_session(req, resp)
         today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
         periods = months_back(today, TREND_MONTHS)
-        period = req.get_param("period") or periods[-2][0]  # rankings of the last complete month by default
+        period = req.get_param("period") or periods[-1][0]  # the month so far, by default
         department = req.get_param("department") or (
             session["actor"].get("department") if session["actor"]["role"] == "department_admin" else None)
         scope = {"department": department} if department else {}

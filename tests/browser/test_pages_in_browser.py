@@ -102,3 +102,66 @@ def test_an_applicant_rates_from_the_rating_page(browser, api):
     browser.shoot("rate-done")
     again = api.as_user("zhangsan").call("POST", f"/v1/cases/{case_no}/rating", json={"level": 5})
     assert again.status_code == 409  # the page's rating was recorded
+
+
+def reviewed_case(api, department_clerk: str = "clerk1") -> str:
+    clerk = api.as_user(department_clerk)
+    case_no = clerk.walk_in(ITEM, ALL_MATERIALS)["case_no"]
+    clerk.transition(case_no, "start_review")
+    clerk.transition(case_no, "record_inspection", result="passed")
+    return case_no
+
+
+def test_a_chief_representative_approves_from_the_workbench_and_loses_what_the_letter_does_not_cover(browser, api):
+    case_no = reviewed_case(api)
+    chief = api.as_user("chief1")
+    if "allowed_actions" not in chief.call("GET", f"/v1/cases/{case_no}").json():
+        pytest.skip("allowed_actions is not in the case view yet (issue 5 not merged)")
+    browser.log_in("chief1")
+    browser.shoot("workbench-chief")
+    browser.submit(f"a[href='/workbench/cases/{case_no}']")
+    assert browser.all("form[data-action=approve]")
+    browser.shoot("case-chief")
+    browser.submit("form[data-action=approve] button[type=submit]")
+    assert "已办理：准予许可" in browser.text() and "准予许可" in browser.find(".big-status").text
+    browser.shoot("case-approved")
+
+    admin = api.as_user("health_admin")
+    letters = admin.call("GET", "/v1/delegations", params={"department": "health"}).json()["delegations"]
+    active = [d for d in letters if d.get("status") == "active"]
+    narrow = None
+    try:
+        for letter in active:
+            assert admin.call("POST", f"/v1/delegations/{letter['id']}/revoke", json={}).status_code == 200
+        narrow = admin.call("POST", "/v1/delegations", json={
+            "department": "health", "a_account": "chief_a1", "b_account": "chief1",
+            "items": [{"item_code": ITEM, "actions": ["accept", "review", "inspect"]}]})
+        assert narrow.status_code == 201, narrow.text
+        outside = reviewed_case(api)
+        browser.open(f"/workbench/cases/{outside}")
+        assert not browser.all("form[data-action=approve]")  # outside the letter: no button to press
+        browser.shoot("case-outside-letter")
+    finally:
+        if narrow is not None and narrow.status_code == 201:
+            admin.call("POST", f"/v1/delegations/{narrow.json()['id']}/revoke", json={})
+        for letter in active:  # the demo letters again, for every other test on this stack
+            admin.call("POST", "/v1/delegations", json={key: letter[key] for key in (
+                "department", "a_account", "b_account", "items")})
+
+
+def test_a_supervisor_sees_red_cases_and_the_rankings(browser, api):
+    browser.log_in("supervisor1")
+    assert browser.driver.current_url.endswith("/dashboard")
+    page = browser.text()
+    for section in ("电子监察看板", "月度排名", "红旗窗口", "服务标兵", "好差评", "投诉", "月度报告", "本月收件"):
+        assert section in page, section
+    assert browser.all("svg.chart")
+    browser.shoot("dashboard")
+    supervisor = api.as_user("supervisor1")
+    board = supervisor.call("GET", "/v1/supervision")
+    if board.status_code != 200:
+        pytest.skip("GET /v1/supervision is not served yet (issue 5 not merged)")
+    red = board.json()["red"]
+    if not red:
+        pytest.skip("no case is past a deadline on this stack: a red case needs working days to pass")
+    assert red[0]["case_no"] in browser.find("section[aria-labelledby=h-red]").text
