@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from services.common.routing import POOLED_SERVICES, parse_pools
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # SecantusDB fsyncs its journal on every commit: a write it acknowledged survives kill -9
@@ -272,10 +274,23 @@ class Stack:
             name, [PYTHON, "-m", "services.run", name], self.env, self.var / "logs" / f"{name}-{index}.log"
         )
 
+    def pool_worker(self, service: str, department: str) -> ManagedProcess:
+        """An intake or approval worker serving one department's pool alone (docs/scaling.md)."""
+        return ManagedProcess(
+            f"{service}-{department}", [PYTHON, "-m", "services.run", service],
+            {**self.env, "DEDICATED_DEPARTMENT": department}, self.var / "logs" / f"{service}-{department}.log",
+        )
+
     def start_services(self) -> None:
         for name in SERVICES:
             self.services[name] = self.service_process(name)
             self.services[name].start()
+        # With DEPARTMENT_POOLS set, each pool gets its own workers, or its work would wait forever.
+        for department in parse_pools(self.env.get("DEPARTMENT_POOLS")):
+            for service in POOLED_SERVICES:
+                worker = self.pool_worker(service, department)
+                self.services[worker.name] = worker
+                worker.start()
 
     def start_gateway(self) -> None:
         self.gateway = ManagedProcess(

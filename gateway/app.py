@@ -12,6 +12,7 @@ import falcon.media
 from gateway import errors, pages
 from gateway.accounts import ensure_admin
 from gateway.auth import Authenticator
+from gateway.departments import DepartmentRouter
 from gateway.idempotency import Idempotency, IdempotencyStore
 from gateway.metrics import Metrics
 from gateway.middleware import Credentials, RateLimit, RequestContext
@@ -22,14 +23,15 @@ from gateway.settings import GatewaySettings
 log = logging.getLogger(__name__)
 
 
-def create_app(rpc, store, settings: GatewaySettings | None = None, dead_letters=None) -> falcon.App:
+def create_app(rpc, store, settings: GatewaySettings | None = None, dead_letters=None,
+               router: DepartmentRouter | None = None) -> falcon.App:
     settings = settings or GatewaySettings()
     store.ensure_indexes()
     ensure_admin(store, settings)
     metrics = Metrics()
     authenticator = Authenticator(store, settings)
     deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics,
-                dead_letters=dead_letters)
+                dead_letters=dead_letters, router=router or DepartmentRouter())
     idempotency = Idempotency(IdempotencyStore(store.accounts.database), settings.rpc_timeout)
     app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
                                  RateLimit(settings.rate_limit_per_minute), idempotency])
@@ -65,4 +67,5 @@ def get_app() -> falcon.App:
     store = AccountStore(client[database_name("gateway")])
     dead_letters = DeadLetterOffice(setting("AMQP_URI"), client[database_name("gateway")])
     log.info("gateway app created")
-    return create_app(rpc, store, settings, dead_letters)
+    router = DepartmentRouter.from_setting(setting("DEPARTMENT_POOLS"))  # department pools (docs/scaling.md)
+    return create_app(rpc, store, settings, dead_letters, router=router)

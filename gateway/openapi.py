@@ -450,6 +450,10 @@ PATHS.update({
     "/workbench/cases/{case_no}/actions": {"post": _page("", "办理一个操作", params=("case_no",))["post"]},
     "/workbench/cases/{case_no}/notice": _page("可打印的通知书", params=("case_no",)),
     "/workbench/download": _page("以登录会话下载文书或月度报告"),
+    "/workbench/accounts": _page("账号管理（中心、部门管理员）", "创建或停用账号"),
+    "/workbench/calendar": _page("工作日历（中心管理员）", "保存一年的日历"),
+    "/workbench/delegations": _page("首席代表授权书（部门管理员）", "签发或撤销授权书"),
+    "/workbench/items/{code}": _page("编辑事项（部门管理员）", "保存为新版本", params=("code",)),
     "/dashboard": _page("电子监察看板（监察人员）"),
 })
 

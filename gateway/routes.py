@@ -76,7 +76,7 @@ ROUTES = (
 )
 
 # --- pages (HTML for people; gateway/pages, installed by gateway.pages.install) ---
-from gateway.pages import dashboard, login, public, workbench  # noqa: E402
+from gateway.pages import admin, dashboard, login, public, workbench  # noqa: E402
 
 PAGE_ROUTES = (
     ("/", public.CataloguePage),
@@ -95,5 +95,9 @@ PAGE_ROUTES = (
     ("/workbench/cases/{case_no}/actions", workbench.CaseActionPage),
     ("/workbench/cases/{case_no}/notice", workbench.NoticePage),
     ("/workbench/download", workbench.DownloadPage),
+    ("/workbench/accounts", admin.AccountsPage),
+    ("/workbench/calendar", admin.CalendarPage),
+    ("/workbench/delegations", admin.DelegationsPage),
+    ("/workbench/items/{code}", admin.ItemEditPage),
     ("/dashboard", dashboard.DashboardPage),
 )

@@ -22,8 +22,10 @@ class SupplementsResource(Resource):
     def on_post(self, req, resp, case_no):
         actor = require(req, "applicant", "api_client", *STAFF_ROLES)
         body = validate(read_json(req), schemas.SUPPLEMENT)
-        ensure_visible(actor, self.load_case(req, case_no), case_no)
-        resp.media = self.call(req, Intake.SERVICE, Intake.SUPPLEMENT, case_no, body["materials"], actor)
+        case = self.load_case(req, case_no)
+        ensure_visible(actor, case, case_no)
+        resp.media = self.call_for(req, case.get("department"), Intake.SERVICE, Intake.SUPPLEMENT, case_no,
+                                   body["materials"], actor)
 
 
 class TransitionsResource(Resource):
@@ -36,7 +38,8 @@ class TransitionsResource(Resource):
         action, params = body["action"], {k: v for k, v in body.items() if k != "action"}
         service = Intake if action in Intake.ACTIONS else Approval
         try:
-            resp.media = self.call(req, service.SERVICE, service.TRANSITION, case_no, action, actor, params)
+            resp.media = self.call_for(req, case.get("department"), service.SERVICE, service.TRANSITION, case_no,
+                                       action, actor, params)
         except Conflict:
             # A retry (same Idempotency-Key) after a 503 whose first attempt was applied: its answer now.
             since = getattr(req.context, "retry_since", None)

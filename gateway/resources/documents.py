@@ -42,7 +42,9 @@ class DocumentResource(_CaseDocuments):
         elif kind == "approval_decision":
             item = self.call(req, Intake.SERVICE, Intake.GET_ITEM, case["item_code"])
             certificate = {"licence_name": (item.get("licence") or {}).get("name")}
-        verify_url = f"{req.prefix}/verify/{case['certificate_no']}" if case.get("certificate_no") else None
+        # The QR code is printed: it points at the public site, not at whatever host served this request.
+        base = (setting("PUBLIC_BASE_URL") or req.prefix).rstrip("/")
+        verify_url = f"{base}/verify/{case['certificate_no']}" if case.get("certificate_no") else None
         document = formal_documents.build(case, kind, authority, setting("CENTRE_NAME"), certificate, verify_url)
         resp.content_type = "application/pdf"
         resp.set_header("Content-Disposition", f'inline; filename="{kind}-{case_no}.pdf"')

@@ -37,13 +37,48 @@ def _fields(certificate: dict) -> dict:
 class LicenceEntrypoints:
     """Needs `store`, `outbox`, `request_id` and `intake` (a TimeoutRpcProxy) on the service."""
 
-    # --- issuing (called from the transition entrypoint) ---------------------------
+    # --- effects of a case step on licences (called from the transition entrypoint) ----
+    def licence_effects(self, case: dict, step, actor: dict, today: dt.date, now: str) -> dict:
+        """The fields the step's own case write carries: an issued certificate (filed after the write),
+        or, when a 注销 application is approved, the cancellation to apply to the licence it names."""
+        if step.action == "issue_certificate":
+            certificate = self.new_certificate(case, today, now)
+            return {"certificate_no": certificate["certificate_no"], "certificate": certificate,
+                    "certificate_pending": True}
+        if step.status == "approved" and (case.get("item") or {}).get("licence_action") == "cancel":
+            number = self._licence_of(case)
+            if number:
+                return {"licence_of": number, "cancellation_pending": {
+                    "certificate_no": number, "reason": f"持证人申请注销，经审查准予注销（办件 {case['case_no']}）",
+                    "actor": {"username": actor.get("username"), "role": actor.get("role")}}}
+        return {}
+
+    def complete_licence_effects(self, case_no: str, effects: dict) -> None:
+        """After the case write: a failure here is the sweep's to repair, not the caller's error."""
+        try:
+            if effects.get("certificate"):
+                self.file_certificate(effects["certificate"])
+            if effects.get("cancellation_pending"):
+                self.apply_cancellation(case_no, effects["cancellation_pending"])
+        except Exception:
+            log.exception("licence effects of case %s failed; left to the sweep", case_no)
+
+    def apply_cancellation(self, case_no: str, pending: dict) -> None:
+        """注销 the licence an approved cancellation application named; idempotent."""
+        certificate, today = self.find_certificate(pending["certificate_no"]), local_today()
+        if certificates.current_status(certificate, today) in certificates.TRANSITIONS["cancel"]:
+            self._end(certificate, "cancel", pending["reason"], pending["actor"], today)
+        self.store.cancellation_done(case_no)
+
+    def _licence_of(self, case: dict) -> str | None:
+        """The licence the application named: intake keeps it with the application."""
+        return case.get("licence_of") or self.intake.get_application(case["case_no"]).get("licence_of")
+
     def new_certificate(self, case: dict, today: dt.date, now: str) -> dict:
         """The certificate an issue_certificate step records in the case's own write."""
         previous = None
         if certificates.licence_action(case) in certificates.CONTINUING_ACTIONS:
-            # The licence the application named: intake keeps it with the application.
-            licence_of = case.get("licence_of") or self.intake.get_application(case["case_no"]).get("licence_of")
+            licence_of = self._licence_of(case)
             if licence_of:
                 previous = self.find_certificate(licence_of)
                 certificates.check_continuable(previous, today)
@@ -63,11 +98,15 @@ class LicenceEntrypoints:
 
     @timer(interval=float_setting("OUTBOX_SWEEP_SECONDS"))
     def file_pending_certificates(self):
-        """The recovery path: certificates a crash left recorded in their case but not filed."""
+        """The recovery path: certificates a crash left recorded in their case but not filed,
+        and cancellations recorded with an approved 注销 application but not applied."""
         pending = self.store.cases_with_pending_certificate()
         for certificate in pending:
             self.file_certificate(certificate)
-        return len(pending)
+        cancellations = self.store.cases_with_pending_cancellation()
+        for case_no, cancellation in cancellations:
+            self.apply_cancellation(case_no, cancellation)
+        return len(pending) + len(cancellations)
 
     def find_certificate(self, certificate_no) -> dict:
         number = str(certificate_no)
@@ -100,9 +139,14 @@ class LicenceEntrypoints:
     @rpc
     def certificate_transition(self, certificate_no, action, reason, actor):
         """撤销 / 注销, with the reason; the holder is told (certificate_status_changed)."""
-        certificate, today, now = self.find_certificate(certificate_no), local_today(), _utc_now()
+        certificate, today = self.find_certificate(certificate_no), local_today()
         reason = certificates.check_transition(certificate, action, reason, actor or {}, today)
-        update = certificates.transition_update(certificate, action, reason, actor, now, today)
+        self._end(certificate, action, reason, actor, today)
+        return self.get_certificate(certificate["certificate_no"])
+
+    def _end(self, certificate: dict, action: str, reason: str, actor: dict, today: dt.date) -> None:
+        """撤销 / 注销 in one guarded write with the certificate_status_changed event."""
+        update = certificates.transition_update(certificate, action, reason, actor, _utc_now(), today)
         event = contracts.event(
             contracts.CERTIFICATE_STATUS_CHANGED, request_id=self.request_id, **_fields(certificate),
             certificate_no=certificate["certificate_no"], action=action,
@@ -110,7 +154,6 @@ class LicenceEntrypoints:
             previous_status=certificates.current_status(certificate, today), reason=reason, on=today.isoformat())
         self.store.update_certificate(certificate["certificate_no"], certificate["version"], update, [event])
         self._flush_certificate(certificate["certificate_no"])
-        return self.get_certificate(certificate["certificate_no"])
 
     @rpc
     def register_certificate(self, body, actor):
@@ -127,7 +170,7 @@ class LicenceEntrypoints:
         return certificates.record_view(certificate, today)
 
     # --- reminders (到期提醒) ------------------------------------------------------
-    @timer(interval=float_setting("CERTIFICATE_REMINDER_SECONDS"))
+    @timer(interval=float_setting("CERTIFICATE_REMINDER_SECONDS"), eager=True)
     def remind_expiring(self):
         """Safe with several replicas: each reminder is claimed by a version-guarded write with its event."""
         today = local_today()

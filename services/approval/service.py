@@ -80,19 +80,16 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
             raise Forbidden(verdict.reason)
         step = workflow.apply(case, action, actor, params or {}, today)
         after = advanced(case, step, clock, today, actor)
-        # The certificate rides in the case's own guarded write (one outcome); filed after it.
-        certificate = self.new_certificate(after, today, now) if action == "issue_certificate" else None
-        if certificate:
-            after.update(certificate_no=certificate["certificate_no"], certificate=certificate)
-        events = step_events(after, step, actor, self.request_id, today, certificate)
+        # A certificate issued, or a licence cancelled on a 注销 application, rides in this very write.
+        effects = self.licence_effects(after, step, actor, today, now)
+        after.update(effects)
+        events = step_events(after, step, actor, self.request_id, today, effects.get("certificate"))
         update = {"$set": {**changed_fields(after, step), "updated_at": now},
                   "$push": {"history": history_entry(step, actor, now)}}
-        if certificate:
-            update["$set"].update(certificate=certificate, certificate_pending=True)
+        update["$set"].update(effects)
         self.store.update_case(case_no, case["version"], update, events)
         self._publish(case_no)
-        if certificate:
-            self.file_certificate(certificate)
+        self.complete_licence_effects(case_no, effects)
         self._relist(after, clock, today, now)
         return case_view(self.store.case(case_no), clock, today, actor, authority)
 

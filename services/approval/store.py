@@ -26,6 +26,7 @@ class ApprovalStore:
         self.certificates.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
         self.cases.create_index("certificate.certificate_no", sparse=True)
         self.cases.create_index("certificate_pending", sparse=True)
+        self.cases.create_index("cancellation_pending", sparse=True)
         self.cases.create_index("decision.decided_on", sparse=True)
         self.cases.create_index("sort_key")
         self.cases.create_index("sort_changed_at")
@@ -108,6 +109,14 @@ class ApprovalStore:
     def cases_with_pending_certificate(self, limit: int = 200) -> list[dict]:
         return [case["certificate"] for case in
                 self.cases.find({"certificate_pending": True}, {"certificate": 1}).limit(limit)]
+
+    def cases_with_pending_cancellation(self, limit: int = 200) -> list[tuple[str, dict]]:
+        return [(case["_id"], case["cancellation_pending"]) for case in
+                self.cases.find({"cancellation_pending": {"$ne": None, "$exists": True}},
+                                {"cancellation_pending": 1}).limit(limit)]
+
+    def cancellation_done(self, case_no: str) -> None:
+        self.cases.update_one({"_id": case_no}, {"$unset": {"cancellation_pending": ""}})
 
     def update_certificate(self, certificate_no: str, version: int, update: dict, events: list[dict]) -> None:
         if not update_with_events(self.certificates, certificate_no, version, update, events):

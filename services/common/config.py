@@ -28,6 +28,10 @@ DEFAULTS = {
     "DELIVERY_SWEEP_SECONDS": "10",
     # 好差评: a bad rating is rectified within this many working days (localities use 5 to 15).
     "RECTIFY_WORKING_DAYS": "15",
+    # Department pools (docs/scaling.md): departments with dedicated intake and approval workers,
+    # set alike on every process; and, on a dedicated worker only, the one department it serves.
+    "DEPARTMENT_POOLS": "",
+    "DEDICATED_DEPARTMENT": "",
     # Seconds between intake's fetches of the calendar years admins keep in approval.
     "CALENDAR_REFRESH_SECONDS": "30",
     # 电子监察: seconds between deadline scans (warnings, letter reminders, intake's timers).
@@ -63,6 +67,8 @@ def nameko_config() -> dict:
         # Handlers are idempotent; a crash mid-handling must redeliver.
         "max_workers": 10,
         "PREFETCH_COUNT": 10,
+        "DEPARTMENT_POOLS": setting("DEPARTMENT_POOLS"),
+        "DEDICATED_DEPARTMENT": setting("DEDICATED_DEPARTMENT"),
     }
 
 

@@ -18,6 +18,7 @@ from nameko.events import EventHandler
 
 from services.common import contracts
 from services.common.dead_letters import ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, dead_letter_record
+from services.common.pools import dedicated_pool, event_queue
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         config = self.container.config
+        # The queue nameko named, with its department bindings; a dedicated worker's own pool queue instead.
+        self.queue = event_queue(self.container.service_name, self.event_type, dedicated_pool(self.container),
+                                 config, self.method_name)
         # nameko config first (tests), then the environment (deployments), then the defaults
         self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS")
                                 or os.environ.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)

@@ -21,6 +21,7 @@ from nameko.rpc import MethodProxy, Rpc, RpcProxy, ServiceProxy
 
 from services.common.config import float_setting
 from services.common.errors import Unavailable
+from services.common.pools import DepartmentRpcConsumer
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ def expired(headers: dict | None, now: float | None = None) -> bool:
 
 class DeadlineRpc(Rpc):
     """nameko's RPC entrypoint, refusing work its caller stopped waiting for."""
+
+    rpc_consumer = DepartmentRpcConsumer()  # the default queue, or a department pool's (docs/scaling.md)
 
     def handle_message(self, body, message):
         if expired(message.headers):

@@ -163,3 +163,27 @@ def test_results_are_public_without_personal_data(approval):
     assert "1234" not in str(mine) and "5678" not in str(mine)
     with pytest.raises(InvalidInput):
         approval.list_results(None, "2026-02-30", None, 10)
+
+
+def test_an_approved_cancellation_application_cancels_the_licence(approval, approval_db):
+    number = register(approval, 300)["certificate_no"]
+    payload = accepted_event(licence_action="cancel", licence_valid_years=None)
+    payload["licence_of"] = number
+    approval.open_case(payload)
+    approval.transition(payload["case_no"], "start_review", CLERK)
+    approval.transition(payload["case_no"], "approve", CHIEF)
+    shown = approval.get_certificate(number)
+    assert shown["status"] == "cancelled" and payload["case_no"] in shown["history"][-1]["reason"]
+    assert "cancellation_pending" not in approval_db.cases.find_one({"_id": payload["case_no"]})
+
+
+def test_a_cancellation_a_crash_left_pending_is_applied_by_the_sweep(approval, approval_db):
+    number = register(approval, 300)["certificate_no"]
+    payload = accepted_event()
+    approval.open_case(payload)
+    approval_db.cases.update_one({"_id": payload["case_no"]}, {"$set": {"cancellation_pending": {
+        "certificate_no": number, "reason": "持证人申请注销", "actor": {"username": "chief1", "role": "chief_rep"}}}})
+    with eventlet.Timeout(10):
+        while "cancellation_pending" in approval_db.cases.find_one({"_id": payload["case_no"]}):
+            eventlet.sleep(0.2)
+    assert approval.get_certificate(number)["status"] == "cancelled"

@@ -303,3 +303,44 @@ def test_approval_killed_between_issuing_and_filing_leaves_one_outcome(api, stac
                                                   timeout=30)).status_code == 200 and r.json(), timeout=30)
     assert shown["status"] == "valid" and shown["case_no"] == case_no
     assert eventually(lambda: staff["chief"].transition(case_no, "issue_certificate").status_code == 409)
+
+
+def test_one_time_refusal_and_denial_documents(api, staff, holder):
+    """The other three formal documents, each a Chinese PDF with its case number."""
+    def document(case_no, kind, *phrases):
+        listed = staff["clerk"].get(f"/v1/cases/{case_no}/documents").json()["documents"]
+        url = next(d["url"] for d in listed if d["kind"] == kind)
+        response = staff["clerk"].get(url)
+        assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+        text = pdf_text(response.content).replace("\n", "")
+        for phrase in (case_no, "卫生健康委员会", *phrases):
+            assert phrase in text, (kind, phrase)
+        assert ID_NUMBER not in text and PHONE not in text
+
+    incomplete = apply(staff["clerk"], api, "HEALTH-PUBLIC-PLACE-NEW", materials=[{"code": "APPLICATION_FORM"}])
+    assert incomplete.status_code == 201 and incomplete.json()["status"] == "awaiting_supplement", incomplete.text
+    waiting = incomplete.json()["case_no"]
+    document(waiting, "one_time_notice", "一次性告知书", "补正", "营业执照复印件")
+    refused = staff["clerk"].transition(waiting, "refuse", comment="申请事项不属于本机关职权范围")
+    assert refused.status_code == 200, refused.text
+    document(waiting, "refusal_notice", "不予受理通知书", "不属于本机关职权范围", "行政复议")
+
+    submitted = apply(holder, api, "HEALTH-PUBLIC-PLACE-NEW")
+    case_no = submitted.json()["case_no"]
+    assert once_opened(lambda: staff["clerk"].transition(case_no, "start_review")).status_code == 200
+    denied = staff["chief"].transition(case_no, "deny", comment="现场卫生条件不符合卫生标准")
+    assert denied.status_code == 200, denied.text
+    document(case_no, "denial_decision", "不予行政许可决定书", "现场卫生条件不符合卫生标准", "六十日内", "六个月内")
+
+
+def test_a_cancellation_application_once_approved_cancels_the_licence(api, staff, holder):
+    number = register(staff, holder, 400)
+    applied = apply(holder, api, "HEALTH-PUBLIC-PLACE-CANCEL", number)
+    assert applied.status_code == 201 and applied.json()["status"] == "accepted", applied.text
+    case_no = applied.json()["case_no"]
+    assert once_opened(lambda: staff["clerk"].transition(case_no, "start_review")).status_code == 200
+    approved = staff["chief"].transition(case_no, "approve")
+    assert approved.status_code == 200, approved.text
+    view = public(api, number)
+    assert view["status"] == "cancelled" and case_no in view["history"][-1]["reason"]
+    assert staff["clerk"].transition(case_no, "deliver").json()["status"] == "closed"
