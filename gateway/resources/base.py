@@ -48,8 +48,7 @@ class Resource:
     def load_case(self, req, case_no: str, actor: dict | None = None) -> dict:
         """Approval owns a case from acceptance; before that it lives in intake. With an actor,
         the view carries the actions it may take now (`allowed_actions`)."""
-        department = department_of_case(case_no)
-        extra = (actor,) if actor else ()
+        department, extra = department_of_case(case_no), (actor,) if actor else ()
         try:
             return self.call_for(req, department, contracts.Approval.SERVICE, contracts.Approval.GET_CASE, case_no,
                                  *extra)

@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from services.common.localtime import local_today
+
 ROLES = ("applicant", "clerk", "chief_rep", "reviewer", "department_admin", "supervisor", "centre_admin", "api_client")
 WINDOW_ROLES = frozenset({"clerk", "chief_rep", "reviewer"})           # window staff: first contact, case work
 STAFF_ROLES = WINDOW_ROLES | {"department_admin"}                       # a department's people
@@ -122,7 +124,7 @@ def judge(actor: dict, action: str, case: dict, authority: dict | None = None,
           today: dt.date | None = None) -> Verdict:
     """May `actor` take `action` on `case` now? `case` needs department, item_code, status
     (joint_departments or joint.departments, referred for reserved procedures)."""
-    today = today or dt.date.today()
+    today = today or local_today()   # the centre's date: letters run by Asia/Shanghai days
     authority = authority or {}
     role, username = actor.get("role"), actor.get("username")
     label = ACTION_LABELS.get(action, action)

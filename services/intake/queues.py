@@ -65,17 +65,22 @@ def sort_key(record: dict, status: str, clock: WorkingDayClock) -> str:
     return supervision.sort_key(False, {"stage_deadline": due}, record["case_no"])
 
 
-def allowed_actions(record: dict, actor: dict | None, authority: dict | None = None) -> list[str]:
+def legal_actions(record: dict) -> list[str]:
+    return [action for action, statuses in ALLOWED_FROM.items() if record["status"] in statuses]
+
+
+def allowed_actions(record: dict, actor: dict | None, authority: dict | None, today: dt.date) -> list[str]:
     if not actor:
         return []
-    legal = [action for action, statuses in ALLOWED_FROM.items() if record["status"] in statuses]
-    return policy.allowed_actions(actor, record, legal, authority)
+    return policy.allowed_actions(actor, record, legal_actions(record), authority, today)
 
 
-def queue_fields(record: dict, clock: WorkingDayClock, today: dt.date, actor: dict | None) -> dict:
+def queue_fields(record: dict, clock: WorkingDayClock, today: dt.date, actor: dict | None,
+                 authority: dict | None = None) -> dict:
     """What the case view adds for queues: supervision, allowed actions, the first-contact person."""
     first = record.get("first_contact") or None
-    return {"supervision": supervision_of(record, clock, today), "allowed_actions": allowed_actions(record, actor),
+    return {"supervision": supervision_of(record, clock, today),
+            "allowed_actions": allowed_actions(record, actor, authority, today),
             "urgent": False, "received_by": first and {"username": first.get("username"),
                                                        "work_no": first.get("work_no"),
                                                        "display_name": first.get("display_name")}}

@@ -106,3 +106,33 @@ def test_a_letter_ending_within_a_month_reminds_the_department_once(container_fa
                 break
             time.sleep(0.2)
         assert len(reminders) == 1 and ends in reminders[0]["body"]
+
+
+def test_an_ab_post_keeps_receiving_to_the_clerk_on_duty(container_factory, service_config):
+    """AB岗: with a post letter for 受理, only its acting clerk accepts; the other is refused and recorded."""
+    from test_intake_service import APPLICANT, PUBLIC_PLACE, body
+
+    from services.common.errors import Forbidden
+    from services.intake.service import IntakeService
+
+    container_factory(IntakeService, service_config).start()
+    container_factory(ApprovalService, service_config).start()
+    clerk2 = {"username": "clerk2", "role": "clerk", "department": "health", "display_name": "窗口乙"}
+    clerk1 = {**clerk2, "username": "clerk1", "display_name": "窗口甲"}
+    with ServiceRpcProxy(contracts.Approval.SERVICE, service_config) as approval, \
+            ServiceRpcProxy(contracts.Intake.SERVICE, service_config) as intake:
+        approval.issue_delegation({"department": "health", "kind": "post", "a_account": "clerk1",
+                                   "b_account": "clerk2",
+                                   "items": [{"item_code": "HEALTH-PUBLIC-PLACE-NEW", "actions": ["受理"]}]},
+                                  HEALTH_ADMIN)
+        first = intake.submit_application(body(PUBLIC_PLACE, channel="online"), APPLICANT)
+        assert intake.get_application(first["case_no"], clerk1)["allowed_actions"] == []
+        assert intake.get_application(first["case_no"], clerk2)["allowed_actions"] == ["accept", "refuse"]
+        with pytest.raises(Forbidden):
+            intake.transition(first["case_no"], "accept", clerk1, {})
+        assert [v["actor"] for v in approval.list_violations("health")] == ["clerk1"]
+        assert intake.transition(first["case_no"], "accept", clerk2, {})["status"] == "accepted"
+        approval.set_away("clerk2", "health", True, HEALTH_ADMIN)    # B away: A receives
+        second = intake.submit_application(body(PUBLIC_PLACE, channel="online"), APPLICANT)
+        assert intake.get_application(second["case_no"], clerk1)["allowed_actions"] == ["accept", "refuse"]
+        assert intake.transition(second["case_no"], "accept", clerk1, {})["status"] == "accepted"
