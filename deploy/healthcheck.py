@@ -28,9 +28,13 @@ def check_service(service: str, timeout: float) -> bool:
     warnings.simplefilter("ignore")
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    from services.common.routing import dedicated_pool, parse_pools, rpc_target
+
+    # A worker dedicated to a department (docs/scaling.md) answers on its pool's queue only.
+    pool = dedicated_pool(service, setting("DEDICATED_DEPARTMENT"), parse_pools(setting("DEPARTMENT_POOLS")))
     config = {"AMQP_URI": setting("AMQP_URI"), "serializer": "json"}
     with ClusterRpcProxy(config, timeout=timeout) as cluster:
-        return getattr(cluster, service).ping() == "pong"
+        return getattr(cluster, rpc_target(service, pool)).ping() == "pong"
 
 
 def check(target: str, timeout: float = DEFAULT_TIMEOUT) -> bool:

@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from services.common.routing import POOLED_SERVICES, parse_pools
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # SecantusDB fsyncs its journal on every commit: a write it acknowledged survives kill -9
@@ -107,6 +109,30 @@ class RabbitNode:
         with urllib.request.urlopen(request, timeout=2) as response:
             return response.status == 200 and port_open(self.amqp_port)
 
+    def alive(self) -> bool:
+        """The node runs: its start script has not exited and the Erlang VM it started is there."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        pid = self.vm_pid()
+        return pid is None or _pid_alive(pid)
+
+    def vm_pid(self) -> int | None:
+        try:
+            return int((self.base / "rabbit.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def kill(self) -> None:
+        """Die at once, as in a crash (the VM runs in a session of its own, under the rabbitmq user)."""
+        pid = self.vm_pid()
+        if pid and _pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        if self.process:
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
     def stop(self) -> None:
         if not self.process:
             return
@@ -118,6 +144,16 @@ class RabbitNode:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ManagedProcess:
@@ -220,15 +256,41 @@ class Stack:
         """The processes the run command watches and restarts."""
         return [p for p in (self.mongo, *self.services.values(), self.gateway) if p is not None]
 
+    def supervise(self) -> list[str]:
+        """Restart whatever has died, the broker first (everything else needs it); returns what was restarted."""
+        restarted = []
+        if self.rabbit.process is not None and not self.rabbit.alive():
+            self.rabbit.kill()  # whatever is left of it
+            self.rabbit.start()
+            restarted.append("rabbitmq")
+        for process in self.children():
+            if not process.alive():
+                process.start()
+                restarted.append(process.name)
+        return restarted
+
     def service_process(self, name: str, index: int = 0) -> ManagedProcess:
         return ManagedProcess(
             name, [PYTHON, "-m", "services.run", name], self.env, self.var / "logs" / f"{name}-{index}.log"
+        )
+
+    def pool_worker(self, service: str, department: str) -> ManagedProcess:
+        """An intake or approval worker serving one department's pool alone (docs/scaling.md)."""
+        return ManagedProcess(
+            f"{service}-{department}", [PYTHON, "-m", "services.run", service],
+            {**self.env, "DEDICATED_DEPARTMENT": department}, self.var / "logs" / f"{service}-{department}.log",
         )
 
     def start_services(self) -> None:
         for name in SERVICES:
             self.services[name] = self.service_process(name)
             self.services[name].start()
+        # With DEPARTMENT_POOLS set, each pool gets its own workers, or its work would wait forever.
+        for department in parse_pools(self.env.get("DEPARTMENT_POOLS")):
+            for service in POOLED_SERVICES:
+                worker = self.pool_worker(service, department)
+                self.services[worker.name] = worker
+                worker.start()
 
     def start_gateway(self) -> None:
         self.gateway = ManagedProcess(
@@ -323,10 +385,8 @@ Press Ctrl-C to stop.""",
         )
         while True:
             time.sleep(1)
-            for process in stack.children():
-                if not process.alive():
-                    print(f"{process.name} exited; restarting (log: {process.log_path})", flush=True)
-                    process.start()
+            for name in stack.supervise():
+                print(f"{name} exited; restarted (logs: {stack.var / 'logs'})", flush=True)
     except KeyboardInterrupt:
         print("\n==> stopping", flush=True)
     finally:

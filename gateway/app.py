@@ -12,6 +12,8 @@ import falcon.media
 from gateway import errors, pages
 from gateway.accounts import ensure_admin
 from gateway.auth import Authenticator
+from gateway.departments import DepartmentRouter
+from gateway.idempotency import Idempotency, IdempotencyStore
 from gateway.metrics import Metrics
 from gateway.middleware import Credentials, RateLimit, RequestContext
 from gateway.resources.base import Deps
@@ -21,15 +23,18 @@ from gateway.settings import GatewaySettings
 log = logging.getLogger(__name__)
 
 
-def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.App:
+def create_app(rpc, store, settings: GatewaySettings | None = None, dead_letters=None,
+               router: DepartmentRouter | None = None) -> falcon.App:
     settings = settings or GatewaySettings()
     store.ensure_indexes()
     ensure_admin(store, settings)
     metrics = Metrics()
     authenticator = Authenticator(store, settings)
-    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics)
+    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics,
+                dead_letters=dead_letters, router=router or DepartmentRouter())
+    idempotency = Idempotency(IdempotencyStore(store.accounts.database), settings.rpc_timeout)
     app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
-                                 RateLimit(settings.rate_limit_per_minute)])
+                                 RateLimit(settings.rate_limit_per_minute), idempotency])
     app.req_options.strip_url_path_trailing_slash = True
     # Chinese text as UTF-8, not \u escapes: readable by people and half the bytes.
     utf8_json = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
@@ -44,6 +49,7 @@ def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.Ap
 def get_app() -> falcon.App:
     from pymongo import MongoClient
 
+    from gateway.dead_letters import DeadLetterOffice
     from gateway.rpc import RpcClient
     from gateway.store import AccountStore
     from services.common.config import database_name, setting
@@ -55,8 +61,11 @@ def get_app() -> falcon.App:
                     service_concurrency=settings.service_concurrency)
     # pymongo directly: services.common.mongo would import nameko (and eventlet) into a threaded process.
     # Short timeouts: a database outage answers 503 in seconds instead of holding the thread for 30 s.
+    # Journaled: an idempotency answer or an account the gateway acknowledged survives a database crash.
     client = MongoClient(setting("MONGO_URI"), tz_aware=True, serverSelectionTimeoutMS=3000,
-                         connectTimeoutMS=3000, socketTimeoutMS=10000)
+                         connectTimeoutMS=3000, socketTimeoutMS=10000, w=1, journal=True)
     store = AccountStore(client[database_name("gateway")])
+    dead_letters = DeadLetterOffice(setting("AMQP_URI"), client[database_name("gateway")])
     log.info("gateway app created")
-    return create_app(rpc, store, settings)
+    router = DepartmentRouter.from_setting(setting("DEPARTMENT_POOLS"))  # department pools (docs/scaling.md)
+    return create_app(rpc, store, settings, dead_letters, router=router)

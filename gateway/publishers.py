@@ -25,6 +25,7 @@ HEARTBEAT = 10          # seconds, every connection
 CONNECT_TIMEOUT = 3.0   # seconds, at most
 MAINTENANCE_EVERY = 1.0
 MAX_IDLE = 16
+HEARTBEAT_READ = 0.02   # seconds to wait for a method frame after the broker's bytes (often a bare heartbeat)
 
 
 class _Link:
@@ -56,10 +57,13 @@ class _Link:
             amqp = self.connection.connection
             if amqp is None or not amqp.connected:
                 return False
-            amqp.heartbeat_check()
+            self.connection.heartbeat_check()   # kombu's (py-amqp's own is heartbeat_tick)
             sock = amqp.transport.sock
             while select.select([sock], [], [], 0)[0]:
-                amqp.drain_events(timeout=0.5)  # heartbeats, blocked/unblocked, or EOF (raises)
+                try:  # blocked/unblocked, or EOF (raises)
+                    amqp.drain_events(timeout=HEARTBEAT_READ)
+                except TimeoutError:  # a heartbeat frame alone: read, and no method frame follows
+                    break
             return True
         except Exception as exc:
             log.info("dropping a publishing connection: %r", exc)

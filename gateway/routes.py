@@ -7,10 +7,13 @@ from gateway.resources import (
     cases,
     catalogue,
     certificates,
+    documents,
     evaluation,
     follow_ups,
+    licences,
     notifications,
     operations,
+    progress,
     rankings,
     reports,
 )
@@ -47,10 +50,22 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # issue 10: dead letters for ops
+    ("/v1/ops/dead-letters", operations.DeadLettersResource),
+    ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),
+    # licences, documents, progress, results, catalogue editing (issue 7)
+    ("/v1/items/{code}/versions", catalogue.ItemVersionsResource),
+    ("/v1/departments", catalogue.DepartmentsResource),
+    ("/v1/certificates", licences.CertificatesResource),
+    ("/v1/certificates/{certificate_no}/transitions", licences.CertificateTransitionsResource),
+    ("/v1/results", licences.ResultsResource),
+    ("/v1/progress/{case_no}", progress.ProgressResource),
+    ("/v1/cases/{case_no}/documents", documents.DocumentsResource),
+    ("/v1/cases/{case_no}/documents/{kind}", documents.DocumentResource),
 )
 
 # --- pages (HTML for people; gateway/pages, installed by gateway.pages.install) ---
-from gateway.pages import dashboard, login, public, workbench  # noqa: E402
+from gateway.pages import admin, dashboard, login, public, workbench  # noqa: E402
 
 PAGE_ROUTES = (
     ("/", public.CataloguePage),
@@ -69,5 +84,9 @@ PAGE_ROUTES = (
     ("/workbench/cases/{case_no}/actions", workbench.CaseActionPage),
     ("/workbench/cases/{case_no}/notice", workbench.NoticePage),
     ("/workbench/download", workbench.DownloadPage),
+    ("/workbench/accounts", admin.AccountsPage),
+    ("/workbench/calendar", admin.CalendarPage),
+    ("/workbench/delegations", admin.DelegationsPage),
+    ("/workbench/items/{code}", admin.ItemEditPage),
     ("/dashboard", dashboard.DashboardPage),
 )

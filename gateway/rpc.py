@@ -72,13 +72,17 @@ class RpcClient:
         self._created = time.monotonic()
 
     def call(self, service: str, method: str, *args, request_id: str | None = None,
-             timeout: float | None = None, **kwargs):
+             timeout: float | None = None, routing_key: str | None = None, **kwargs):
         timeout = self.timeout if timeout is None else timeout
         replies, publishers = self._parts()
         if not replies.wait_ready(min(timeout, READY_WAIT)):  # broker down: fail fast, not after the full timeout
             raise Unavailable("消息服务不可用，请稍后重试")
-        with self.guard.admit(service):
-            body = self._call(replies, publishers, service, method, args, kwargs, request_id, timeout)
+        # routing_key: a department pool's (gateway/departments.py), else nameko's. The guard counts per
+        # pool ("intake.health"), so a stalled pool opens its own circuit, not the whole service's.
+        routing_key = routing_key or f"{service}.{method}"
+        target = routing_key.rsplit(".", 1)[0]
+        with self.guard.admit(target):
+            body = self._call(replies, publishers, target, method, args, kwargs, request_id, timeout, routing_key)
         if body.get("error"):
             raise remote_error(body["error"])
         return body.get("result")
@@ -110,14 +114,14 @@ class RpcClient:
                 self._publishers = PublisherPool(self.amqp_uri, self._on_return)
             return self._replies, self._publishers
 
-    def _call(self, replies, publishers, service, method, args, kwargs, request_id, timeout) -> dict:
+    def _call(self, replies, publishers, service, method, args, kwargs, request_id, timeout, routing_key) -> dict:
         started = time.monotonic()
         correlation_id = uuid.uuid4().hex
         future = replies.expect(correlation_id)
         headers = {"nameko.call_id_stack": [f"gateway.{uuid.uuid4()}"], "nameko.request_id": request_id,
                    **deadline_headers(timeout)}
         try:
-            publishers.publish({"args": list(args), "kwargs": kwargs}, f"{service}.{method}", timeout,
+            publishers.publish({"args": list(args), "kwargs": kwargs}, routing_key, timeout,
                                reply_to=replies.queue_name, correlation_id=correlation_id, headers=headers,
                                expiration=expiration(timeout))
             body = future.result(timeout=max(timeout - (time.monotonic() - started), 0.01))

@@ -12,6 +12,7 @@ from nameko.runners import ServiceRunner  # noqa: E402
 
 from services.common.config import nameko_config, setting  # noqa: E402
 from services.common.logs import configure_logging  # noqa: E402
+from services.common.routing import dedicated_pool, parse_pools  # noqa: E402
 from services.common.topology import declare_topology  # noqa: E402
 
 SERVICE_CLASSES = {
@@ -30,7 +31,11 @@ def load(name: str):
 def main(name: str) -> None:
     configure_logging(name, setting("LOG_LEVEL"))
     config = nameko_config()
-    declare_topology(config["AMQP_URI"])
+    # A dedicated worker (DEDICATED_DEPARTMENT) serves one department's pool only (docs/scaling.md);
+    # a setting no work would reach stops the start here, with the reason.
+    pools = parse_pools(config["DEPARTMENT_POOLS"])
+    pool = dedicated_pool(name, config["DEDICATED_DEPARTMENT"], pools)
+    declare_topology(config["AMQP_URI"], pools)
     runner = ServiceRunner(config)
     runner.add_service(load(name))
 
@@ -40,7 +45,8 @@ def main(name: str) -> None:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
-    logging.getLogger(__name__).info("service %s started", name)
+    logging.getLogger(__name__).info("service %s started (%s)", name,
+                                     f"dedicated to department {pool}" if pool else "default pool")
     runner.wait()
 
 

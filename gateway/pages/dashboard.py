@@ -37,6 +37,7 @@ class DashboardPage(Page):
         violations, violations_error = self.try_get(req, "/v1/supervision/violations", **scope)
         follow_ups, follow_ups_error = self.try_get(req, "/v1/follow-ups", **scope)
         rankings, rankings_error = self.try_get(req, "/v1/rankings", period=period)
+        complaints, complaints_error = self.try_get(req, "/v1/complaints", **scope, limit=20)
         trend = [(name, self.try_get(req, "/v1/metrics", **scope, **{"from": first, "to": last})[0])
                  for name, first, last in periods]
         self.render(
@@ -44,7 +45,8 @@ class DashboardPage(Page):
             metrics=metrics, metrics_error=metrics_error, supervision=supervision or {},
             supervision_error=supervision_error, violations=(violations or {}).get("violations", []),
             violations_error=violations_error, follow_ups=(follow_ups or {}).get("follow_ups", []),
-            follow_ups_error=follow_ups_error, rankings=rankings, rankings_error=rankings_error,
+            follow_ups_error=follow_ups_error, complaints=(complaints or {}).get("complaints", []),
+            complaints_error=complaints_error, rankings=rankings, rankings_error=rankings_error,
             volume_chart=self.volume_chart(req, metrics, department, periods[-1][1]),
             trend_chart=self.trend_chart(trend),
             departments=labels.DEPARTMENT_NAMES, levels=labels.RATING_LEVELS)

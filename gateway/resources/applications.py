@@ -9,7 +9,7 @@ from services.common.contracts import Intake
 from services.common.errors import Forbidden
 
 DEFAULT_CHANNEL = {"applicant": "online", "clerk": "window", "api_client": "province"}
-SUBMISSION_KEYS = ("case_no", "item_code", "status", "missing", "deadlines", "notice")
+SUBMISSION_KEYS = ("case_no", "item_code", "status", "missing", "deadlines", "notice", "query_code")
 
 
 def check_channel(actor: dict, channel: str | None) -> None:
@@ -26,8 +26,9 @@ class ApplicationsResource(Resource):
         application = read_json(req)  # intake validates it, naming every bad field at once
         application.setdefault("channel", DEFAULT_CHANNEL[actor["role"]])
         check_channel(actor, application.get("channel"))
-        case = self.call(req, Intake.SERVICE, Intake.SUBMIT, application, actor,
-                         idempotency_key=req.get_header("Idempotency-Key"))
+        department = self.item_department(req, application.get("item_code"))
+        case = self.call_for(req, department, Intake.SERVICE, Intake.SUBMIT, application, actor,
+                             idempotency_key=req.get_header("Idempotency-Key"))
         resp.media = {key: case.get(key) for key in SUBMISSION_KEYS}
         resp.status = falcon.HTTP_201
         resp.location = f"/v1/cases/{case['case_no']}"

@@ -28,8 +28,18 @@ DEFAULTS = {
     "DELIVERY_SWEEP_SECONDS": "10",
     # 好差评: a bad rating is rectified within this many working days (localities use 5 to 15).
     "RECTIFY_WORKING_DAYS": "15",
+    # Department pools (docs/scaling.md): departments with dedicated intake and approval workers,
+    # set alike on every process; and, on a dedicated worker only, the one department it serves.
+    "DEPARTMENT_POOLS": "",
+    "DEDICATED_DEPARTMENT": "",
     # Seconds between intake's fetches of the calendar years admins keep in approval.
     "CALENDAR_REFRESH_SECONDS": "30",
+    # Licences (issue 7): seconds between expiry-reminder sweeps (90 / 30 days before expiry);
+    # the names on formal documents.
+    "CERTIFICATE_REMINDER_SECONDS": "3600",
+    "CENTRE_NAME": "商丘市政务服务中心",
+    # Where the public pages are (links in SMS: progress and rating by query code).
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
 }
 
 
@@ -55,6 +65,8 @@ def nameko_config() -> dict:
         # Handlers are idempotent; a crash mid-handling must redeliver.
         "max_workers": 10,
         "PREFETCH_COUNT": 10,
+        "DEPARTMENT_POOLS": setting("DEPARTMENT_POOLS"),
+        "DEDICATED_DEPARTMENT": setting("DEDICATED_DEPARTMENT"),
     }
 
 

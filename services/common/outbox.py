@@ -22,6 +22,7 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.errors import DuplicateKeyError
 
 from services.common.mongo import relaxed, service_database
+from services.common.routing import event_routing_key, parse_pools
 
 log = logging.getLogger(__name__)
 
@@ -170,10 +171,12 @@ class Outbox(DependencyProvider):
         service = self.container.service_name
         exchange = get_event_exchange(service, self.container.config)
         publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True, declare=[exchange])
+        pools = parse_pools(self.container.config.get("DEPARTMENT_POOLS"))  # docs/scaling.md
 
         def publish(evt: dict) -> None:
             headers = {"nameko.request_id": evt["request_id"]} if evt.get("request_id") else {}
-            publisher.publish(evt, exchange=exchange, routing_key=evt["event_type"], extra_headers=headers)
+            routing_key = event_routing_key(evt["event_type"], evt.get("department"), pools)
+            publisher.publish(evt, exchange=exchange, routing_key=routing_key, extra_headers=headers)
 
         database = service_database(service, self.container.config)
         self.relay = OutboxRelay(database, self.collections, publish)

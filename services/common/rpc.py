@@ -16,10 +16,12 @@ import logging
 import time
 
 import eventlet
+from kombu.exceptions import KombuError
 from nameko.rpc import MethodProxy, Rpc, RpcProxy, ServiceProxy
 
 from services.common.config import float_setting
 from services.common.errors import Unavailable
+from services.common.pools import DepartmentRpcConsumer
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ def expired(headers: dict | None, now: float | None = None) -> bool:
 class DeadlineRpc(Rpc):
     """nameko's RPC entrypoint, refusing work its caller stopped waiting for."""
 
+    rpc_consumer = DepartmentRpcConsumer()  # the default queue, or a department pool's (docs/scaling.md)
+
     def handle_message(self, body, message):
         if expired(message.headers):
             log.warning("refused expired call %s (deadline %s)", message.delivery_info.get("routing_key"),
@@ -58,6 +62,17 @@ class DeadlineRpc(Rpc):
             # RpcConsumer answers with this error (nobody waits for it) and acks the request.
             raise Unavailable("调用已超时，未执行")
         super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        # nameko lets a reply that cannot be sent (the broker just died) kill the whole container.
+        # The caller has its answer already (503) and the request stays unacked: it comes back
+        # after the reconnect and is refused then if its deadline has passed.
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (ConnectionError, OSError, KombuError) as exc:
+            log.warning("reply to %s not sent (%r); the caller has given up", message.delivery_info.get(
+                "routing_key"), exc)
+            return result, exc_info
 
 
 rpc = DeadlineRpc.decorator

@@ -65,6 +65,14 @@ class NotificationService(Pingable):
     def on_certificate_issued(self, event):
         self._notify(event)
 
+    @handle(contracts.CERTIFICATE_EXPIRING)
+    def on_certificate_expiring(self, event):
+        self._notify(event)
+
+    @handle(contracts.CERTIFICATE_STATUS_CHANGED)
+    def on_certificate_status_changed(self, event):
+        self._notify(event)
+
     @handle(contracts.RATING_SUBMITTED)
     def on_rating_submitted(self, event):
         self._notify(event)
@@ -72,6 +80,10 @@ class NotificationService(Pingable):
     @handle(contracts.COMPLAINT_RECEIVED)
     def on_complaint_received(self, event):
         self._notify(event)
+
+    @timer(interval=DELIVERY_LOOP_SECONDS, eager=True)
+    def deliver_new(self):
+        self._courier().retry_due(statuses=(PENDING,))
 
     # issue 6: the complainant and the applicant are told each step
     @handle(contracts.COMPLAINT_UPDATED)
@@ -81,10 +93,6 @@ class NotificationService(Pingable):
     @handle(contracts.FOLLOW_UP_UPDATED)
     def on_follow_up_updated(self, event):
         self._notify(event)
-
-    @timer(interval=DELIVERY_LOOP_SECONDS, eager=True)
-    def deliver_new(self):
-        self._courier().retry_due(statuses=(PENDING,))
 
     @timer(interval=RETRY_SWEEP_SECONDS)
     def retry_deliveries(self):

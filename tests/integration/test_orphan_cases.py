@@ -12,12 +12,12 @@ import time
 
 import eventlet
 import pytest
-from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.approval.service import ApprovalService
 from services.common import contracts
 from services.common.errors import Conflict, NotFound
+from services.common.rpc import rpc
 from services.intake.service import IntakeService
 
 CLERK = {"username": "clerk1", "role": "clerk", "department": "health", "display_name": "李娜"}

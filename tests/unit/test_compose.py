@@ -2,20 +2,26 @@
 data: every part is there, wired to the broker and database, and scalable.
 No Docker engine is needed; `docker compose config` only parses."""
 import ast
+import copy
+import json
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from deploy import healthcheck
+from services.common import routing
 from services.common.config import DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
+# The Compose Specification's JSON schema, vendored with its source and licence in tests/data/README.md.
+COMPOSE_SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
 SERVICES = ("intake", "approval", "notification", "evaluation")
 INFRASTRUCTURE = ("rabbitmq", "mongo")
 SECRETS = {"PII_KEY": "test-pii-key", "GATEWAY_ADMIN_PASSWORD": "test-admin", "GATEWAY_JWT_SECRET": "test-jwt"}
@@ -53,6 +59,44 @@ def depends_on(service: dict) -> dict:
 def resolve_default(value: str) -> str:
     """${NAME:-default} -> default, as compose would with NAME unset."""
     return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+
+
+@pytest.fixture(scope="module")
+def compose_validator() -> jsonschema.Draft7Validator:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def schema_errors(validator, document) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_compose_file_follows_the_compose_specification(compose, compose_validator):
+    assert schema_errors(compose_validator, compose) == []
+
+
+def test_compose_file_follows_the_specification_once_interpolated(compose, compose_validator):
+    """What `docker compose config` checks: the file with every ${NAME:-default} resolved."""
+    text = re.sub(r"\$\{([A-Z_]+):\?[^}]*\}", lambda m: SECRETS[m.group(1)], resolve_default(COMPOSE.read_text()))
+    assert "${" not in text
+    assert schema_errors(compose_validator, yaml.safe_load(text)) == []
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    (("services", "intake", "depends_on", "rabbitmq", "condition"), "service_ready"),
+    (("services", "intake", "restart_policy"), "always"),
+    (("services", "gateway", "ports"), "8080:8080"),
+    (("services", "intake-health", "healthcheck", "test"), {"cmd": "ping"}),
+    (("networks",), ["window"]),
+])
+def test_the_schema_check_refuses_a_broken_file(compose, compose_validator, path, value):
+    broken = copy.deepcopy(compose)
+    target = broken
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert schema_errors(compose_validator, broken), f"schema accepted {path} = {value!r}"
 
 
 def test_every_part_is_there(services):
@@ -167,7 +211,7 @@ def test_one_network(compose, services):
 
 def test_every_build_uses_the_dockerfile(services):
     built = {name: s["build"] for name, s in services.items() if "build" in s}
-    assert set(built) == {*SERVICES, "gateway", "seed"}
+    assert set(built) == {*SERVICES, *pool_workers(services), "gateway", "seed"}
     for name, build in built.items():
         context = ROOT / build["context"]
         assert context.resolve() == ROOT, name
@@ -194,6 +238,13 @@ def test_healthcheck_reports_an_unreachable_gateway(monkeypatch):
     monkeypatch.setenv("GATEWAY_INTERNAL_PORT", "1")
     monkeypatch.setenv("HEALTHCHECK_TIMEOUT", "2")
     assert healthcheck.main(["gateway"]) == 1
+
+
+def test_healthcheck_of_a_worker_dedicated_to_no_pool_is_unhealthy(monkeypatch, capsys):
+    monkeypatch.setenv("DEDICATED_DEPARTMENT", "health")
+    monkeypatch.setenv("DEPARTMENT_POOLS", "")
+    assert healthcheck.main(["intake"]) == 1
+    assert "DEPARTMENT_POOLS" in capsys.readouterr().err
 
 
 def compose_command() -> list[str] | None:
@@ -236,3 +287,37 @@ def test_compose_tool_refuses_missing_secrets():
     result = run_config(command, clean_env())
     assert result.returncode != 0
     assert "PII_KEY" in result.stderr or "GATEWAY_" in result.stderr
+
+
+# --- department pools (docs/scaling.md) ------------------------------------------
+def pool_workers(services: dict) -> dict:
+    """Entries whose environment dedicates them to one department."""
+    return {name: s for name, s in services.items() if (s.get("environment") or {}).get("DEDICATED_DEPARTMENT")}
+
+
+def test_every_pooled_department_has_its_own_intake_and_approval_workers(services):
+    pools = routing.parse_pools(resolve_default(services["intake"]["environment"]["DEPARTMENT_POOLS"]))
+    assert pools, "docker-compose.yml shows no department pool"
+    workers = pool_workers(services)
+    served = {(command_of(s)[-1], s["environment"]["DEDICATED_DEPARTMENT"]) for s in workers.values()}
+    assert served == {(service, pool) for service in routing.POOLED_SERVICES for pool in pools}
+    for name, worker in workers.items():
+        service, pool = command_of(worker)[-1], worker["environment"]["DEDICATED_DEPARTMENT"]
+        assert name == f"{service}-{pool}"
+        assert routing.dedicated_pool(service, pool, pools) == pool  # the worker would start
+        assert command_of(worker)[-3:] == ["-m", "services.run", service]
+        assert worker["healthcheck"]["test"][1:] == ["python", "-m", "deploy.healthcheck", service]
+        assert "container_name" not in worker and "ports" not in worker  # scalable like the others
+        assert worker.get("restart") == "unless-stopped"
+        assert worker["environment"] == {**services[service]["environment"], "DEDICATED_DEPARTMENT": pool}
+        for infra in INFRASTRUCTURE:
+            assert depends_on(worker).get(infra, {}).get("condition") == "service_healthy", f"{name} -> {infra}"
+
+
+def test_the_default_pool_and_everything_else_know_the_pools_and_serve_no_department_alone(services):
+    pools = {resolve_default(s["environment"]["DEPARTMENT_POOLS"])
+             for s in services.values() if "environment" in s and "AMQP_URI" in s["environment"]}
+    assert len(pools) == 1, "DEPARTMENT_POOLS must be the same on every process"
+    workers = pool_workers(services)
+    for name in (*SERVICES, "gateway", "seed"):
+        assert name not in workers

@@ -16,9 +16,9 @@ class FakeRpc:
         self.handlers[(service, method)] = answer
         return self
 
-    def call(self, service, method, *args, request_id=None, timeout=None, **kwargs):
+    def call(self, service, method, *args, request_id=None, timeout=None, routing_key=None, **kwargs):
         self.calls.append({"service": service, "method": method, "args": args, "kwargs": kwargs,
-                           "request_id": request_id})
+                           "request_id": request_id, "routing_key": routing_key})
         answer = self.handlers.get((service, method))
         if answer is None:
             raise Unavailable(f"服务 {service} 当前不可用")

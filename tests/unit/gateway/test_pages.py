@@ -190,3 +190,21 @@ def test_charts_escape_labels_and_describe_the_numbers():
     assert "&lt;卫生&gt;" in svg and "<desc>&lt;卫生&gt; 3；市场 1</desc>" in svg
     line = charts.line_chart("趋势", ["10月", "11月"], [("满意率", [None, 0.5])])
     assert "无数据" in line and "50%" in line
+
+
+def test_a_centre_admin_creates_an_account_from_its_page(client, browser_login, store):
+    cookies = browser_login("admin9", "centre_admin")
+    page = client.simulate_get("/workbench/accounts", cookies=cookies)
+    answer = post_form(client, "/workbench/accounts", cookies, csrf=csrf_of(page.text), username="clerk42",
+                       display_name="窗口 新人", password="Window-2026!", role="clerk", department="health")
+    assert answer.status_code == 200 and "已创建账号 clerk42" in answer.text
+    assert store.get("clerk42")["role"] == "clerk"
+    refused = post_form(client, "/workbench/accounts", cookies, csrf=csrf_of(page.text), username="x",
+                        display_name="", password="short", role="clerk")
+    assert refused.status_code == 422 and "field-error" in refused.text
+
+
+def test_admin_pages_are_for_their_roles_only(client, browser_login):
+    cookies = browser_login("clerk4", "clerk", "health")
+    for path in ("/workbench/accounts", "/workbench/calendar", "/workbench/delegations"):
+        assert client.simulate_get(path, cookies=cookies).status_code == 403
