@@ -13,7 +13,8 @@ from gateway import errors
 from gateway.accounts import ensure_admin
 from gateway.auth import Authenticator
 from gateway.metrics import Metrics
-from gateway.middleware import Credentials, RateLimit, RequestContext
+from gateway.middleware import BodyLimit, Credentials, RateLimit, RequestContext
+from gateway.ratelimit import RateLimiter
 from gateway.resources.base import Deps
 from gateway.routes import ROUTES
 from gateway.settings import GatewaySettings
@@ -26,10 +27,12 @@ def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.Ap
     store.ensure_indexes()
     ensure_admin(store, settings)
     metrics = Metrics()
-    authenticator = Authenticator(store, settings)
+    limiter = RateLimiter(store)
+    authenticator = Authenticator(store, settings, limiter)
     deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics)
-    app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
-                                 RateLimit(settings.rate_limit_per_minute)])
+    app = falcon.App(middleware=[RequestContext(metrics), BodyLimit(settings.max_body_bytes),
+                                 RateLimit(limiter, settings.rate_limit_per_minute, settings.trusted_proxies),
+                                 Credentials(authenticator)])
     app.req_options.strip_url_path_trailing_slash = True
     # Chinese text as UTF-8, not \u escapes: readable by people and half the bytes.
     utf8_json = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))

@@ -9,6 +9,7 @@ from gateway.resources import (
     evaluation,
     notifications,
     operations,
+    province,
 )
 
 ROUTES = (
@@ -32,4 +33,19 @@ ROUTES = (
     ("/readyz", operations.ReadyResource),
     ("/metrics", operations.PrometheusResource),
     ("/openapi.json", operations.OpenApiResource),
+    # --- issue 8: credentials, the provincial network ---
+    ("/v1/auth/refresh", accounts.RefreshResource),
+    ("/v1/accounts/{username}/disable", accounts.DisableResource),
+    ("/v1/accounts/{username}/enable", accounts.EnableResource),
+    ("/v1/accounts/{username}/api-keys", accounts.ApiKeysResource),
+    ("/v1/accounts/{username}/api-keys/{key_id}/rotate", accounts.ApiKeyRotateResource),
+    ("/v1/accounts/{username}/api-keys/{key_id}/revoke", accounts.ApiKeyRevokeResource),
+    ("/v1/webhooks", province.WebhooksResource),
+    ("/v1/webhooks/{webhook_id}", province.WebhookResource),
+    ("/v1/webhooks/{webhook_id}/rotate-secret", province.WebhookSecretResource),
+    ("/v1/webhooks/{webhook_id}/deliveries", province.DeliveriesResource),
+    ("/v1/changes", province.ChangesResource),
+    ("/v1/codes", province.CodeTablesResource),
+    ("/v1/codes/{table}", province.CodeTableResource),
+    ("/v1/cases/{case_no}/exchange", province.ExchangeCaseResource),
 )

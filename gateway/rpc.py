@@ -19,6 +19,8 @@ import uuid
 from kombu import Connection, Producer
 
 from gateway.replies import RPC_EXCHANGE, ReplyListener
+from services.common import actor_claims
+from services.common.config import setting
 from services.common.errors import ERROR_TYPES, Unavailable
 
 READY_WAIT = 3.0  # seconds a call waits for the reply queue to (re)connect
@@ -41,6 +43,12 @@ def remote_error(error: dict) -> Exception:
     detail = args[0] if args else str(error.get("value", ""))
     errors = args[1] if len(args) > 1 and isinstance(args[1], list) else []
     return cls(detail, errors)
+
+
+def actor_signature_headers(route: str, args, kwargs) -> dict:
+    """The gateway's signature over the call, so services believe the actor in it (services/common/actor_claims.py)."""
+    signature, signed_at = actor_claims.sign(setting("ACTOR_SIGNING_KEY"), route, args, kwargs)
+    return {"nameko." + actor_claims.SIGNATURE_HEADER: signature, "nameko." + actor_claims.SIGNED_AT_HEADER: signed_at}
 
 
 class RpcClient:
@@ -90,6 +98,7 @@ class RpcClient:
     def _publish(self, service, method, args, kwargs, correlation_id, request_id, reply_to) -> None:
         body = {"args": list(args), "kwargs": kwargs}
         headers = {"nameko.call_id_stack": [f"gateway.{uuid.uuid4()}"], "nameko.request_id": request_id}
+        headers.update(actor_signature_headers(f"{service}.{method}", body["args"], kwargs))
         with self._lock:
             for attempt in (1, 2):  # a connection left stale by a broker restart gets one fresh retry
                 try:

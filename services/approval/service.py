@@ -6,8 +6,6 @@ store the change and its events in one write, flush the outbox.
 import datetime as dt
 import logging
 
-from nameko.rpc import rpc
-
 from services.approval import certificates, workflow
 from services.approval.cases import (
     advanced,
@@ -24,7 +22,7 @@ from services.common.calendar import OfficialCalendar, parse_date, validate_year
 from services.common.clock import WorkingDayClock
 from services.common.config import setting
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper
+from services.common.entrypoints import OutboxSweeper, rpc
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.localtime import local_today

@@ -48,6 +48,15 @@ class Notification:
     PING = "ping"
     LIST_INBOX = "list_inbox"            # (recipients: list[str], limit=50) -> [message]
     MARK_READ = "mark_read"              # (recipients: list[str], message_id) -> message
+    # --- issue 8: the provincial network (actor: api_client sees its own; supervisor/centre_admin all)
+    # (actor, cursor=None, limit=100) -> {"changes":[{seq,case_no,status,at,event}],"next_cursor"}
+    LIST_CHANGES = "list_changes"
+    REGISTER_WEBHOOK = "register_webhook"  # (actor, url, events) -> webhook with "secret" (shown once)
+    LIST_WEBHOOKS = "list_webhooks"      # (actor) -> [webhook]
+    GET_WEBHOOK = "get_webhook"          # (actor, webhook_id) -> webhook
+    ROTATE_WEBHOOK_SECRET = "rotate_webhook_secret"  # (actor, webhook_id) -> webhook with the new "secret"
+    DELETE_WEBHOOK = "delete_webhook"    # (actor, webhook_id) -> webhook (inactive)
+    LIST_DELIVERIES = "list_deliveries"  # (actor, webhook_id, limit=50) -> {"deliveries":[...]} every attempt
 
 
 class Evaluation:
@@ -148,6 +157,10 @@ SUBSCRIPTIONS = (
     (Evaluation.SERVICE, APPLICATION_REFUSED),
     (Evaluation.SERVICE, CASE_DECIDED),
     (Evaluation.SERVICE, CASE_CLOSED),
+    # --- issue 8: the change feed and webhooks hear every case event
+    (Notification.SERVICE, APPLICATION_RECEIVED),
+    (Notification.SERVICE, CASE_STATUS_CHANGED),
+    (Notification.SERVICE, CASE_CLOSED),
 )
 
 

@@ -4,11 +4,9 @@ import datetime as dt
 import re
 import uuid
 
-from nameko.rpc import rpc
-
 from services.common import contracts
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper
+from services.common.entrypoints import OutboxSweeper, rpc
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.localtime import local_date

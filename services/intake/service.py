@@ -3,12 +3,11 @@ import datetime as dt
 import logging
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper
+from services.common.entrypoints import OutboxSweeper, rpc
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.mongo import Storage, service_database
 from services.common.outbox import Outbox

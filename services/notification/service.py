@@ -1,21 +1,23 @@
 """Notification service: turns events into messages for applicants, staff and
 supervisors, stores them (the in-app inbox) and sends them over SMS and email."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
-from services.common.entrypoints import Pingable
+from services.common.entrypoints import Pingable, rpc
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
 from services.common.rpc import TimeoutRpcProxy
+from services.notification.changes import webhook_status
 from services.notification.delivery import Courier, new_delivery, utcnow
 from services.notification.dependencies import DeliverySettings
+from services.notification.province import ProvinceFeeds
 from services.notification.recipients import contact_from, plan
 from services.notification.store import NotificationStore
 from services.notification.templates import render
+from services.notification.webhooks import payload
 
 RETRY_SWEEP_SECONDS = float(setting("DELIVERY_SWEEP_SECONDS") or 10)
 
@@ -27,7 +29,7 @@ def _recipients(value) -> list[str]:
     return recipients
 
 
-class NotificationService(Pingable):
+class NotificationService(ProvinceFeeds, Pingable):
     name = contracts.Notification.SERVICE
     request_id = RequestId()
     store = Storage(NotificationStore)
@@ -84,6 +86,7 @@ class NotificationService(Pingable):
         return contact.get("phone" if message["channel"] == "sms" else "email")
 
     def _notify(self, event: dict) -> None:
+        self._province(event)  # the change feed and the provincial network's webhooks
         case_no = event.get("case_no")
         self.store.remember_contact(case_no, contact_from(event))
         contact = self.store.contact_for(case_no)
@@ -94,6 +97,7 @@ class NotificationService(Pingable):
                 "event_id": event["event_id"], "event": event["event_type"], "case_no": case_no,
                 "recipient": item.recipient, "audience": item.audience, "channel": item.channel,
                 "address": item.address, "title": rendered.title, "body": rendered.body,
+                "data": payload(event, webhook_status(event)),
                 "created_at": now.isoformat(timespec="microseconds"), "delivery": new_delivery(item.channel, now),
             })
             if message is not None and item.channel != "inbox":

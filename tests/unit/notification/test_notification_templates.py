@@ -2,6 +2,7 @@ import pytest
 
 from services.common import contracts
 from services.notification import templates
+from services.notification.changes import FEED_ONLY_EVENTS
 from services.notification.recipients import APPLICANT_EVENTS, plan
 
 ID_NUMBER = "11010519491231002X"
@@ -31,7 +32,8 @@ def sample(event_type, **overrides):
     return contracts.event(event_type, **fields)
 
 
-NOTIFIED = sorted({event_type for service, event_type in contracts.SUBSCRIPTIONS if service == "notification"})
+NOTIFIED = sorted({event_type for service, event_type in contracts.SUBSCRIPTIONS if service == "notification"}
+                  - FEED_ONLY_EVENTS)
 
 
 @pytest.mark.parametrize("event_type", NOTIFIED)
