@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# SecantusDB fsyncs its journal on every commit: a write it acknowledged survives kill -9
+# and power loss (services also ask for journaled writes, services/common/mongo.py).
+SECANTUS_DURABILITY = ("--sync-on-commit",)
 SERVICES = ("intake", "approval", "notification", "evaluation")
 DEV_ADMIN_PASSWORD = "admin-dev-2026"
 
@@ -202,7 +205,7 @@ class Stack:
             self.mongo = ManagedProcess(
                 "mongo",
                 [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(self.mongo_port),
-                 "--storage-path", str(storage), "--log-level", "WARNING"],
+                 "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_DURABILITY],
                 self.env, self.var / "logs" / "mongo.log",
             )
             self.mongo.start()

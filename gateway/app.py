@@ -53,8 +53,12 @@ def get_app() -> falcon.App:
 
     configure_logging("gateway", setting("LOG_LEVEL"))
     settings = GatewaySettings.from_env()
-    rpc = RpcClient(setting("AMQP_URI"), timeout=settings.rpc_timeout)
+    rpc = RpcClient(setting("AMQP_URI"), timeout=settings.rpc_timeout,
+                    service_concurrency=settings.service_concurrency)
     # pymongo directly: services.common.mongo would import nameko (and eventlet) into a threaded process.
-    store = AccountStore(MongoClient(setting("MONGO_URI"), tz_aware=True)[database_name("gateway")])
+    # Short timeouts: a database outage answers 503 in seconds instead of holding the thread for 30 s.
+    client = MongoClient(setting("MONGO_URI"), tz_aware=True, serverSelectionTimeoutMS=3000,
+                         connectTimeoutMS=3000, socketTimeoutMS=10000)
+    store = AccountStore(client[database_name("gateway")])
     log.info("gateway app created")
     return create_app(rpc, store, settings)

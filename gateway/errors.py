@@ -9,6 +9,7 @@ import json
 import logging
 
 import falcon
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 from gateway.rpc import RemoteFailure
 from services.common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
@@ -51,7 +52,12 @@ ERROR_TABLE = {
     PayloadTooLarge: (413, "payload-too-large", "请求体过大"),
     RemoteFailure: (500, "internal-error", "服务内部错误"),
     Unavailable: (503, "unavailable", "服务暂不可用"),
+    # The gateway's own database (accounts, idempotency keys) down or too slow: retry later, not a bug.
+    ConnectionFailure: (503, "unavailable", "服务暂不可用"),
+    ExecutionTimeout: (503, "unavailable", "服务暂不可用"),
+    WTimeoutError: (503, "unavailable", "服务暂不可用"),
 }
+DATABASE_DOWN = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
 # Titles for Falcon's own HTTP errors (unknown route, wrong method, ...).
 STATUS_TITLES = {
@@ -88,12 +94,17 @@ def handle_known(req, resp, exc, params) -> None:
     if isinstance(exc, RemoteFailure):
         log.error("remote failure: %s", exc)
         detail, errors = "服务处理请求时发生意外错误，请稍后重试", None
+    elif isinstance(exc, DATABASE_DOWN):
+        log.warning("gateway database unavailable: %r", exc)
+        detail, errors = "数据库暂不可用，请稍后重试", None
     else:
         detail = exc.detail
         errors = exc.errors if isinstance(exc, InvalidInput) else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 429:
         headers = {"Retry-After": str(getattr(exc, "retry_after", 60))}
+    if status == 503:
+        headers = {"Retry-After": "1"}
     _send(resp, problem(status, slug, title, detail, errors), headers)
 
 

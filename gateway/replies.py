@@ -10,6 +10,7 @@ reconnects with back-off.
 """
 import logging
 import threading
+import time
 import uuid
 from concurrent.futures import Future
 
@@ -31,11 +32,22 @@ class ReplyListener:
         self._ready = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._down_since: float | None = None
+
+    def healthy(self, stuck_after: float) -> tuple[bool, str]:
+        """False when the consumer thread died or has not reached the broker for `stuck_after` seconds."""
+        if self._thread is not None and not self._thread.is_alive() and not self._stopping.is_set():
+            return False, "RPC 回复线程已退出"
+        down_since = self._down_since
+        if down_since is not None and time.monotonic() - down_since > stuck_after:
+            return False, f"RPC 回复连接已中断 {time.monotonic() - down_since:.0f} 秒"
+        return True, "ok"
 
     def start(self) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._stopping.clear()
+                self._down_since = time.monotonic()
                 self._thread = threading.Thread(target=self._run, name="rpc-replies", daemon=True)
                 self._thread.start()
 
@@ -77,16 +89,19 @@ class ReplyListener:
                     with Consumer(connection.channel(), queues=[self._queue()], callbacks=[self._on_reply],
                                   no_ack=True, accept=["json"]):
                         self._ready.set()
+                        self._down_since = None
                         backoff = 0.2
                         self._drain(connection)
             except Exception as exc:  # the broker went away: fail what waits, then reconnect
                 if not self._stopping.is_set():
                     log.warning("rpc reply connection lost: %s", exc)
             finally:
+                if self._ready.is_set():
+                    self._down_since = time.monotonic()
                 self._ready.clear()
                 self._fail_all(Unavailable("消息服务连接中断，请稍后重试"))
             self._stopping.wait(backoff)
-            backoff = min(backoff * 2, 5.0)
+            backoff = min(backoff * 2, 2.0)
 
     def _drain(self, connection) -> None:
         while not self._stopping.is_set():

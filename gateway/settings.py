@@ -42,6 +42,8 @@ class GatewaySettings:
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
     readiness_timeout: float = 2.0
     rpc_timeout: float = 10.0
+    # Calls one service may hold at once in a worker process (gateway/breaker.py); keep it below the threads.
+    service_concurrency: int = 6
     environment: str = "development"
 
     @classmethod
@@ -71,5 +73,6 @@ class GatewaySettings:
             max_body_bytes=int(os.environ.get("GATEWAY_MAX_BODY_BYTES", 1_000_000)),
             trusted_proxies=proxies,
             rpc_timeout=float_setting("RPC_TIMEOUT"),
+            service_concurrency=int(os.environ.get("GATEWAY_SERVICE_CONCURRENCY", 6)),
             environment=environment,
         )

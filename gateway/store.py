@@ -40,6 +40,10 @@ class AccountStore:
         self.api_keys.create_index("username")
         self.rate_counters.create_index("expires_at")
 
+    def ping(self) -> None:
+        """Raises pymongo's ConnectionFailure when the database cannot be reached (readiness)."""
+        self.accounts.database.command("ping")
+
     def create(self, account: dict) -> dict:
         doc = {**account, "created_at": _now_iso(), "disabled": False, "token_version": 1}
         doc["_id"] = doc.pop("username")

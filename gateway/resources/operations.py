@@ -1,4 +1,5 @@
-"""Operations: liveness, readiness (broker and every service answer ping), Prometheus, the OpenAPI document."""
+"""Operations: liveness (this process can serve), readiness (database, broker and every service answer),
+Prometheus, the OpenAPI document."""
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,24 +11,41 @@ from gateway.resources.base import Resource
 from services.common.contracts import SERVICES
 
 
+def _unavailable(resp, detail: str, **extra) -> None:
+    resp.status = falcon.HTTP_503
+    resp.content_type = PROBLEM_JSON
+    resp.text = json.dumps({**problem(503, "unavailable", "服务暂不可用", detail), **extra}, ensure_ascii=False)
+
+
 class HealthResource(Resource):
     def on_get(self, req, resp):
-        resp.media = {"status": "alive"}
+        healthy = getattr(self.deps.rpc, "healthy", None)
+        ok, reason = healthy() if healthy else (True, "ok")
+        if ok:
+            resp.media = {"status": "alive"}
+        else:
+            _unavailable(resp, "网关进程无法处理请求：" + reason)
 
 
 class ReadyResource(Resource):
     def on_get(self, req, resp):
         timeout = self.deps.settings.readiness_timeout
-        with ThreadPoolExecutor(max_workers=len(SERVICES)) as pool:
+        with ThreadPoolExecutor(max_workers=len(SERVICES) + 1) as pool:
+            database = pool.submit(self._database)
             answers = dict(zip(SERVICES, pool.map(lambda s: self._ping(req, s, timeout), SERVICES), strict=True))
+            answers["database"] = database.result()
         down = sorted(name for name, ok in answers.items() if not ok)
         if down:
-            resp.status = falcon.HTTP_503
-            body = problem(503, "unavailable", "服务暂不可用", "未响应的服务：" + "、".join(down))
-            resp.content_type = PROBLEM_JSON
-            resp.text = json.dumps({**body, "services": answers, "unavailable": down}, ensure_ascii=False)
+            _unavailable(resp, "未响应的服务：" + "、".join(down), services=answers, unavailable=down)
         else:
             resp.media = {"status": "ready", "services": answers}
+
+    def _database(self) -> bool:
+        try:
+            self.deps.store.ping()
+            return True
+        except Exception:
+            return False
 
     def _ping(self, req, service: str, timeout: float) -> bool:
         try:

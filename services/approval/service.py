@@ -22,12 +22,13 @@ from services.common.calendar import OfficialCalendar, parse_date, validate_year
 from services.common.clock import WorkingDayClock
 from services.common.config import setting
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper, rpc
+from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
+from services.common.rpc import rpc
 
 log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED

@@ -32,6 +32,8 @@ DEFAULTS = {
     "DELIVERY_SWEEP_SECONDS": "10",
     # 好差评: a bad rating is rectified within this many working days (localities use 5 to 15).
     "RECTIFY_WORKING_DAYS": "15",
+    # Seconds between intake's fetches of the calendar years admins keep in approval.
+    "CALENDAR_REFRESH_SECONDS": "30",
 }
 
 

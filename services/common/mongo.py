@@ -1,21 +1,34 @@
-"""MongoDB access for a service: one client per process, one database per service."""
+"""MongoDB access for a service: one client per process, one database per service.
+
+Every write is journaled by default (write concern w:1, j:true): a write that
+was acknowledged, and so may have been acknowledged to a client, survives a
+database crash. Bookkeeping whose loss costs nothing but a repeat (the outbox
+relay pulling published events) opts out with `relaxed(collection)`.
+"""
 import threading
 
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient
+from pymongo import MongoClient, WriteConcern
 
 from services.common.config import database_name, setting
 
 _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
+JOURNALED = WriteConcern(w=1, j=True)
+RELAXED = WriteConcern(w=1)
 
 
 def get_client(uri: str | None = None) -> MongoClient:
     uri = uri or setting("MONGO_URI")
     with _lock:
         if uri not in _clients:
-            _clients[uri] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10000)
+            _clients[uri] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10000, w=1, journal=True)
         return _clients[uri]
+
+
+def relaxed(collection):
+    """The collection with acknowledged but unjournaled writes: for writes whose loss only repeats work."""
+    return collection.with_options(write_concern=RELAXED)
 
 
 def service_database(service: str, config: dict | None = None):

@@ -8,15 +8,20 @@ publish, the periodic sweep publishes them later; if it dies between the
 publish and the pull, the event goes out twice and consumers drop the
 duplicate by its event_id. Either way nothing is lost.
 """
+import contextlib
 import datetime as dt
 import logging
 import os
+import threading
+import uuid
 
+import eventlet
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
+from pymongo.errors import DuplicateKeyError
 
-from services.common.mongo import service_database
+from services.common.mongo import relaxed, service_database
 
 log = logging.getLogger(__name__)
 
@@ -56,32 +61,88 @@ def new_document_with_events(document: dict, events: list[dict]) -> dict:
     return {**document, "outbox": list(events), "outbox_pending": True}
 
 
+def _remaining_after(ids: list[str]) -> list[dict]:
+    """One pipeline update: drop the published events, and the pending flag once none is left."""
+    kept = {"$filter": {"input": {"$ifNull": ["$outbox", []]}, "as": "evt",
+                        "cond": {"$not": [{"$in": ["$$evt.event_id", ids]}]}}}
+    return [{"$set": {"outbox": kept}},
+            {"$set": {"outbox_pending": {"$cond": [{"$gt": [{"$size": "$outbox"}, 0]}, True, "$$REMOVE"]}}}]
+
+
 class OutboxRelay:
-    def __init__(self, database, collections: tuple[str, ...], publish):
+    """Publishes stored events. Flushes of one document are serialised in this process, so
+    its events go out in the order they were stored; the sweep runs under a lease so several
+    replicas do not republish the same leftovers."""
+
+    LEASES = "outbox_leases"
+
+    def __init__(self, database, collections: tuple[str, ...], publish, lease_seconds: float = 10.0):
         self.database = database
         self.collections = collections
         self.publish = publish
+        self.lease_seconds = lease_seconds
+        self.holder = uuid.uuid4().hex
+        self._locks: dict[tuple, list] = {}
 
     def ensure_indexes(self):
         for name in self.collections:
             self.database[name].create_index("outbox_pending", sparse=True)
 
-    def flush(self, collection: str, doc_id) -> int:
-        """Publish and remove the pending events of one document."""
+    @contextlib.contextmanager
+    def _document_lock(self, key: tuple):
+        entry = self._locks.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(key, None)
+
+    def flush(self, collection: str, doc_id, events: list[dict] | None = None) -> int:
+        """Publish and remove the pending events of one document: `events` as the caller just stored
+        them (no read), or, when None, whatever the document holds."""
         coll = self.database[collection]
-        doc = coll.find_one({"_id": doc_id}, {"outbox": 1})
-        events = (doc or {}).get("outbox") or []
-        _failpoint(events)
-        for evt in events:
-            self.publish(evt)
-        if events:
-            ids = [evt["event_id"] for evt in events]
-            coll.update_one({"_id": doc_id}, {"$pull": {"outbox": {"event_id": {"$in": ids}}}})
-            coll.update_one({"_id": doc_id, "outbox": {"$size": 0}}, {"$unset": {"outbox_pending": ""}})
+        with self._document_lock((collection, doc_id)):
+            if events is None:
+                doc = coll.find_one({"_id": doc_id}, {"outbox": 1})
+                events = (doc or {}).get("outbox") or []
+            _failpoint(events)
+            for evt in events:
+                self.publish(evt)
+            if events:
+                relaxed(coll).update_one({"_id": doc_id}, _remaining_after([evt["event_id"] for evt in events]))
         return len(events)
 
+    def relay(self, collection: str, doc_id, events: list[dict], backlog: bool = False) -> None:
+        """Flush in the background: the events are stored, so a crash leaves them to the sweep.
+        With a backlog (events of an earlier write still pending) everything pending goes, in order."""
+        _failpoint(events)
+        eventlet.spawn_n(self._flush_quietly, collection, doc_id, None if backlog else events)
+
+    def _flush_quietly(self, collection, doc_id, events):
+        try:
+            self.flush(collection, doc_id, events)
+        except Exception:
+            log.exception("outbox flush of %s/%s failed; left to the sweep", collection, doc_id)
+
+    def take_lease(self) -> bool:
+        """The sweep lease of this service (one replica sweeps at a time); renewed by its holder."""
+        now = dt.datetime.now(dt.UTC)
+        until = (now + dt.timedelta(seconds=self.lease_seconds)).isoformat()
+        try:
+            relaxed(self.database[self.LEASES]).update_one(
+                {"_id": "sweep", "$or": [{"until": {"$lte": now.isoformat()}}, {"holder": self.holder}]},
+                {"$set": {"holder": self.holder, "until": until}}, upsert=True)
+        except DuplicateKeyError:   # another replica holds it
+            return False
+        return True
+
     def sweep(self, min_age_seconds: float = 2.0) -> int:
-        """Publish events a crash left behind (older than min_age_seconds)."""
+        """Publish events a crash left behind (older than min_age_seconds), if this replica holds the lease."""
+        if not self.take_lease():
+            return 0
         cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=min_age_seconds)).isoformat()
         published = 0
         for name in self.collections:

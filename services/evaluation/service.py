@@ -6,13 +6,14 @@ import uuid
 
 from services.common import contracts
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper, rpc
+from services.common.entrypoints import OutboxSweeper
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.localtime import local_date
 from services.common.masking import mask_text
 from services.common.mongo import Storage
 from services.common.outbox import Outbox, new_document_with_events
+from services.common.rpc import rpc
 from services.evaluation import complaints, metrics, ratings
 from services.evaluation.dependencies import RectifyWorkingDays
 from services.evaluation.facts import facts_from

@@ -35,8 +35,10 @@ def history_entry(at: str, status: str, action: str, actor: dict, comment: str |
 
 
 def new_record(case_no: str, application: dict, item: dict, actor: dict, applicant: dict,
-               received_at: str, received_on: str) -> dict:
-    """A freshly received application, still in status "received" (the caller decides the next)."""
+               received_at: str, received_on: str, key: str | None = None, body_print: str | None = None) -> dict:
+    """A freshly received application, still in status "received" (the caller decides the next).
+    `key` is the submitter's idempotency key (unique among applications), `body_print` the
+    fingerprint of the body it came with: a retry gets this case back only with both."""
     return {
         "_id": case_no, "case_no": case_no, "item_code": item["code"], "item_name": item["name"],
         "item_version": item["version"], "department": item["department"], "channel": application["channel"],
@@ -45,6 +47,7 @@ def new_record(case_no: str, application: dict, item: dict, actor: dict, applica
         "pledge_requests": application["pledges"], "missing": [], "item": item,
         "received_at": received_at, "received_on": received_on, "accepted_at": None, "accepted_on": None,
         "deadlines": None, "notice": None, "first_contact": first_contact_of(actor), "history": [], "version": 1,
+        "idempotency_key": key, "fingerprint": body_print,
     }
 
 

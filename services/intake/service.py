@@ -1,29 +1,41 @@
-"""The intake service (收件受理): item catalogue and applications until acceptance."""
+"""The intake service (收件受理): item catalogue and applications until acceptance.
+
+Commit first, then tell: a submission is validated against the cached catalogue,
+numbered, and stored with its events in one insert, then answered. Approval opens
+the case from the application_accepted event; the deadlines on the acceptance
+notice come from the shared working-day clock here, so no RPC sits in the path.
+"""
 import datetime as dt
 import logging
 
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper, rpc
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.entrypoints import OutboxSweeper
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from services.common.localtime import local_today
 from services.common.mongo import Storage, service_database
 from services.common.outbox import Outbox
-from services.common.rpc import TimeoutRpcProxy
+from services.common.rpc import TimeoutRpcProxy, rpc
 from services.intake import workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date
 from services.intake.catalogue import new_version
 from services.intake.completeness import check_completeness, merge_materials, still_missing
+from services.intake.dependencies import CachedCalendar, CachedCatalogue
 from services.intake.privacy import stored_applicant
 from services.intake.records import case_view, fingerprint, new_record
 from services.intake.seed import seed_items
-from services.intake.store import APPLICATIONS, IntakeStore
+from services.intake.store import APPLICATIONS, KEY_INDEX, DuplicateCase, IntakeStore
 
 log = logging.getLogger(__name__)
 CATALOGUE_EDITORS = ("department_admin", "centre_admin")
+# Numbers tried when case numbers collide (a counter that lost increments); each collision
+# moves the counter past the highest stored number, so the second try normally wins.
+MAX_NUMBERING_ATTEMPTS = 5
 
 
 class CatalogueSeed(DependencyProvider):
@@ -49,9 +61,9 @@ class IntakeService(OutboxSweeper):
     store = Storage(IntakeStore)
     outbox = Outbox(APPLICATIONS)
     catalogue_seed = CatalogueSeed()
+    catalogue = CachedCatalogue()
+    calendar = CachedCalendar()
     approval = TimeoutRpcProxy(contracts.Approval.SERVICE, timeout=5)
-
-
 
     # --- catalogue --------------------------------------------------------
     @rpc
@@ -75,28 +87,53 @@ class IntakeService(OutboxSweeper):
         item = new_version(current, changes if isinstance(changes, dict) else {})
         if not self.store.save_new_version(item):
             raise Conflict("事项已被他人修改，请刷新后重试")
+        self.catalogue.put(item)
         return item
+
+    # --- calendar ---------------------------------------------------------
+    @timer(interval=1, eager=True)
+    def refresh_calendar(self):
+        """Fetch the calendar years admins keep in approval (last, this and next year), when due."""
+        if not self.calendar.due():
+            return
+        year = local_today().year
+        try:
+            views = [self.approval.get_calendar_year(y) for y in (year - 1, year, year + 1)]
+        except Exception as exc:  # approval not up yet: bundled data meanwhile, next tick retries
+            log.warning("calendar refresh failed: %r", exc)
+            return
+        if self.calendar.update(views):
+            log.info("working-day calendar updated from approval")
 
     # --- applications -----------------------------------------------------
     @rpc
     def submit_application(self, application, actor, idempotency_key=None):
         at, today = _now()
-        key_id = f"{actor.get('username')}:{idempotency_key}" if idempotency_key else None
-        claim = self.store.find_key(key_id) if key_id else None
-        if claim and (claim["fingerprint"] != fingerprint(application) or claim.get("answer")):
-            return self._replay(claim, application)   # before validation: the item may have changed since
+        key = f"{actor.get('username')}:{idempotency_key}" if idempotency_key else None
         code = application.get("item_code") if isinstance(application, dict) else None
-        item = self.store.get_item(code) if isinstance(code, str) and code else None
-        cleaned = validate_application(application, item, dt.date.fromisoformat(today))
-        if key_id and claim is None:
-            claim = self.store.claim_key(key_id, fingerprint(application), self._case_no(item, at), at)
-            if claim["fingerprint"] != fingerprint(application) or claim.get("answer"):
-                return self._replay(claim, application)
-        case_no = claim["case_no"] if claim else self._case_no(item, at)
-        view = self._receive(case_no, cleaned, item, actor, at, today)
-        if key_id:
-            self.store.save_answer(key_id, view)
-        return view
+        item = self.catalogue.get(code) if isinstance(code, str) and code else None
+        try:
+            cleaned = validate_application(application, item, dt.date.fromisoformat(today))
+        except InvalidInput:
+            replay = self._replay(key, application) if key else None   # the item may have changed since
+            if replay is None:
+                raise
+            return replay
+        body_print = fingerprint(application) if key else None
+        for _ in range(MAX_NUMBERING_ATTEMPTS):
+            case_no, sequence_key = self._case_no(item, at)
+            record, events = self._received(case_no, cleaned, item, actor, at, today, key, body_print)
+            try:
+                self.store.insert_application(record, events)
+            except DuplicateCase as duplicate:
+                if duplicate.field == KEY_INDEX:
+                    return self._replay(key, application)
+                log.error("case number %s already taken: counter behind, skipping past it", case_no)
+                self.store.skip_taken(sequence_key, sequence_key + "-")
+                continue
+            self._publish(case_no, events)
+            return case_view(record)
+        raise Unavailable("办件编号分配失败，请稍后重试")
 
     @rpc
     def get_application(self, case_no):
@@ -106,7 +143,7 @@ class IntakeService(OutboxSweeper):
     def get_contact(self, case_no):
         """The applicant's full phone and email, for notification's SMS and email; never shown to anyone."""
         applicant = self._record(case_no)["applicant"]
-        log.info("applicant contact of %s read for delivery", case_no)
+        log.debug("applicant contact of %s read for delivery", case_no)   # the call itself is logged
         return {"phone": applicant.get("phone"), "email": applicant.get("email")}
 
     @rpc
@@ -142,11 +179,15 @@ class IntakeService(OutboxSweeper):
         return self._save(record, workflow.issue_one_time_notice(record, result, at, today, actor, "accept"))
 
     # --- helpers ----------------------------------------------------------
-    def _replay(self, claim, application):
-        """Same key, same body: the stored answer; same key, another body: 409."""
-        if claim["fingerprint"] != fingerprint(application):
+    def _replay(self, key, application):
+        """The case stored under this key, only for the very same body; another body: 409.
+        None when no case was stored under the key."""
+        existing = self.store.application_by_key(key)
+        if existing is None:
+            return None
+        if existing.get("fingerprint") != fingerprint(application):
             raise Conflict("该幂等键已用于另一份申请")
-        return claim["answer"]
+        return case_view(existing)
 
     def _record(self, case_no):
         record = self.store.get_application(case_no) if isinstance(case_no, str) else None
@@ -155,21 +196,20 @@ class IntakeService(OutboxSweeper):
         return record
 
     def _case_no(self, item, at):
+        """A fresh case number and the sequence it was drawn from."""
         day = local_date(dt.datetime.fromisoformat(at))
         key = counter_key(setting("REGION_CODE"), item["department"], day)
-        return case_number(setting("REGION_CODE"), item["department"], day, self.store.next_sequence(key))
+        number = case_number(setting("REGION_CODE"), item["department"], day, self.store.next_sequence(key))
+        return number, key
 
     def _completeness(self, record, today):
         return check_completeness(record["item"]["materials"], record["materials"], record["pledge_requests"],
                                   dt.date.fromisoformat(today))
 
-    def _receive(self, case_no, application, item, actor, at, today):
-        """Store a new application with its first events; a retry finds it stored."""
-        existing = self.store.get_application(case_no)
-        if existing:
-            return case_view(existing)
+    def _received(self, case_no, application, item, actor, at, today, key, body_print):
+        """A new application record and its first events (built, not stored)."""
         applicant = stored_applicant(application["applicant"], setting("PII_KEY"))
-        record = new_record(case_no, application, item, actor, applicant, at, today)
+        record = new_record(case_no, application, item, actor, applicant, at, today, key, body_print)
         result = self._completeness(record, today)
         if application["channel"] != "window":
             events = workflow.to_pre_review(record, at, actor)
@@ -178,27 +218,15 @@ class IntakeService(OutboxSweeper):
         else:
             events = [self._accepted_event(record, result, at, today, actor, "submit")]
         events.insert(0, workflow.received_event(record))
-        if self.store.insert_application(record, self._built(events)):
-            self.outbox.flush(APPLICATIONS, case_no)
-            return case_view(record)
-        return case_view(self.store.get_application(case_no))
+        return record, self._built(events)
 
     def _accept(self, record, result, at, today, actor, action):
         return self._save(record, [self._accepted_event(record, result, at, today, actor, action)])
 
     def _accepted_event(self, record, result, at, today, actor, action):
-        """Accept, let approval open the case and compute deadlines, and build the event."""
-        fields = workflow.accept(record, result, at, today, actor, action)
-        event = self._event(contracts.APPLICATION_ACCEPTED, fields)
-        workflow.record_deadlines(record, event, self._open_case(event))
-        return event
-
-    def _open_case(self, event):
-        try:
-            return (self.approval.open_case(event) or {}).get("deadlines")
-        except Exception as exc:  # approval opens the case from the event later
-            log.warning("approval.open_case failed for %s: %r; deadlines follow later", event["case_no"], exc)
-            return None
+        """Accept with deadlines on the shared working-day clock; approval opens the case from this event."""
+        fields = workflow.accept(record, result, at, today, actor, action, self.calendar.clock)
+        return self._event(contracts.APPLICATION_ACCEPTED, fields)
 
     def _event(self, event_type, fields):
         return contracts.event(event_type, request_id=self.request_id, **fields)
@@ -207,10 +235,16 @@ class IntakeService(OutboxSweeper):
         """Events as stored: (type, fields) pairs built now, already built ones as they are."""
         return [e if isinstance(e, dict) else self._event(*e) for e in events]
 
+    def _publish(self, case_no, events, backlog=False):
+        """The change is stored with its events: relay them off the request's path (the sweep covers
+        a crash); behind a backlog of an earlier write, everything pending goes, in order."""
+        self.outbox.relay(APPLICATIONS, case_no, events, backlog)
+
     def _save(self, record, events):
         fields = {name: record[name] for name in workflow.MUTABLE}
-        if not self.store.update_application(record["case_no"], record["version"], fields, self._built(events)):
+        built = self._built(events)
+        if not self.store.update_application(record["case_no"], record["version"], fields, built):
             raise Conflict("办件已被他人处理，请刷新后重试")
-        self.outbox.flush(APPLICATIONS, record["case_no"])
+        self._publish(record["case_no"], built, backlog=bool(record.get("outbox_pending")))
         record["version"] += 1
         return case_view(record)

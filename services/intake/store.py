@@ -1,18 +1,17 @@
-"""IntakeStore: the catalogue, applications, case-number counters and
-idempotency keys, in intake's own database."""
-from pymongo import ASCENDING, ReturnDocument
+"""IntakeStore: the catalogue, applications and case-number counters, in intake's own database.
+
+Writes are journaled (services.common.mongo): what a client was told survives a crash. An
+application carries its own idempotency key (unique index), so a submission is
+one insert: a duplicate-key error tells a retry from a new case, no read first.
+"""
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common.outbox import new_document_with_events, update_with_events
 
 APPLICATIONS = "applications"
-
-
-def _plain(doc: dict | None) -> dict | None:
-    """A stored document without Mongo's _id and outbox bookkeeping."""
-    if doc is None:
-        return None
-    return {k: v for k, v in doc.items() if k not in ("outbox", "outbox_pending")}
+KEY_INDEX = "idempotency_key"
+HIDDEN = {"outbox": 0}   # outbox_pending stays: a writer must know of a backlog
 
 
 def _item(doc: dict | None) -> dict | None:
@@ -21,19 +20,28 @@ def _item(doc: dict | None) -> dict | None:
     return {k: v for k, v in doc.items() if k != "_id"}
 
 
+class DuplicateCase(Exception):
+    """The insert collided: `field` is "case_no" (number taken) or "idempotency_key" (a retry)."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
 class IntakeStore:
     def __init__(self, db):
         self.items = db.items                  # current version of each item, _id = code
         self.item_versions = db.item_versions  # every version, _id = code@version
         self.applications = db[APPLICATIONS]   # _id = case_no
-        self.counters = db.counters            # case-number sequences, _id = region-DEPT-date
-        self.idempotency = db.idempotency      # _id = username + key
+        self.counters = db.counters   # case-number sequences, _id = region-DEPT-date
 
     def ensure_indexes(self):
         self.item_versions.create_index([("code", ASCENDING), ("version", ASCENDING)], unique=True)
         self.items.create_index([("department", ASCENDING), ("category", ASCENDING)])
         self.applications.create_index([("department", ASCENDING), ("status", ASCENDING)])
         self.applications.create_index("owner")
+        self.applications.create_index(KEY_INDEX, unique=True, name=KEY_INDEX,
+                                        partialFilterExpression={KEY_INDEX: {"$type": "string"}})
 
     # --- catalogue --------------------------------------------------------
     def catalogue_empty(self) -> bool:
@@ -63,6 +71,11 @@ class IntakeStore:
             return _item(self.items.find_one({"_id": code}))
         return _item(self.item_versions.find_one({"_id": f"{code}@{version}"}))
 
+    def item_version(self, code: str) -> int | None:
+        """The current version number of an item (the catalogue cache's check)."""
+        doc = self.items.find_one({"_id": code}, {"version": 1})
+        return doc["version"] if doc else None
+
     def save_new_version(self, item: dict) -> bool:
         """Store item version n+1 and make it current, unless someone else got there first."""
         try:
@@ -75,38 +88,35 @@ class IntakeStore:
 
     # --- case numbers -----------------------------------------------------
     def next_sequence(self, key: str) -> int:
+        """The next number of a sequence, journaled: a database crash never hands it out again."""
         doc = self.counters.find_one_and_update(
             {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
         return doc["seq"]
 
+    def skip_taken(self, key: str, prefix: str) -> None:
+        """After a collision (a counter that lost increments), move the sequence past the highest
+        number already stored under `prefix` (case numbers sort by their zero-padded sequence)."""
+        highest = self.applications.find_one({"_id": {"$gte": prefix, "$lt": prefix + "~"}}, {"_id": 1},
+                                             sort=[("_id", DESCENDING)])
+        if highest:
+            self.counters.update_one({"_id": key}, {"$max": {"seq": int(highest["_id"].rsplit("-", 1)[1])}},
+                                     upsert=True)
+
     # --- applications -----------------------------------------------------
-    def insert_application(self, record: dict, events: list[dict]) -> bool:
-        """False if a case with this number already exists (a retried submission)."""
+    def insert_application(self, record: dict, events: list[dict]) -> None:
+        """Store a new application with its first events; DuplicateCase says which key collided."""
         try:
             self.applications.insert_one(new_document_with_events(record, events))
-        except DuplicateKeyError:
-            return False
-        return True
+        except DuplicateKeyError as exc:
+            pattern = (exc.details or {}).get("keyPattern") or {}
+            raise DuplicateCase(KEY_INDEX if KEY_INDEX in pattern or KEY_INDEX in str(exc) else "case_no") from None
 
     def get_application(self, case_no: str) -> dict | None:
-        return _plain(self.applications.find_one({"_id": case_no}, {"outbox": 0, "outbox_pending": 0}))
+        return self.applications.find_one({"_id": case_no}, HIDDEN)
+
+    def application_by_key(self, key: str) -> dict | None:
+        return self.applications.find_one({KEY_INDEX: key}, HIDDEN)
 
     def update_application(self, case_no: str, version: int, fields: dict, events: list[dict]) -> bool:
         """Version-guarded update; False if the case changed meanwhile."""
         return update_with_events(self.applications, case_no, version, {"$set": fields}, events)
-
-    # --- idempotency ------------------------------------------------------
-    def find_key(self, key_id: str) -> dict | None:
-        return self.idempotency.find_one({"_id": key_id})
-
-    def claim_key(self, key_id: str, fingerprint: str, case_no: str, at: str) -> dict:
-        """Bind the key to this body and case number; returns the winning claim."""
-        claim = {"_id": key_id, "fingerprint": fingerprint, "case_no": case_no, "created_at": at, "answer": None}
-        try:
-            self.idempotency.insert_one(claim)
-        except DuplicateKeyError:
-            return self.idempotency.find_one({"_id": key_id})
-        return claim
-
-    def save_answer(self, key_id: str, answer: dict) -> None:
-        self.idempotency.update_one({"_id": key_id, "answer": None}, {"$set": {"answer": answer}})

@@ -5,7 +5,10 @@ acceptance (受理) or refusal (不予受理).
 Functions change the record in place and return the events to publish as
 (event_type, fields) pairs; the service stores both in one write.
 """
+import datetime as dt
+
 from services.common import contracts
+from services.common.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.intake import notices
 from services.intake.catalogue import snapshot
@@ -67,26 +70,24 @@ def issue_one_time_notice(record: dict, result: Completeness, at: str, today: st
              {**case_fields(record), "missing": result.missing, "notice": record["notice"]})]
 
 
-def accept(record: dict, result: Completeness, at: str, today: str, actor: dict, action: str) -> dict:
-    """Accept a complete application; returns the application_accepted fields
-    (deadlines still None: approval computes them, see `record_deadlines`)."""
-    record.update(missing=[], pledges=result.pledged, accepted_at=at, accepted_on=today, deadlines=None)
-    record["notice"] = notices.acceptance_notice(record, today, None, result.pledged)
+def deadlines_for(record: dict, today: str, clock: WorkingDayClock) -> dict:
+    """承诺/法定时限 in working days from the day of acceptance (not counted), on the shared clock."""
+    item = record["item"]
+    return clock.deadlines(dt.date.fromisoformat(today), item["promised_days"], item["statutory_days"])
+
+
+def accept(record: dict, result: Completeness, at: str, today: str, actor: dict, action: str,
+           clock: WorkingDayClock) -> dict:
+    """Accept a complete application, with its deadlines; returns the application_accepted fields."""
+    deadlines = deadlines_for(record, today, clock)
+    record.update(missing=[], pledges=result.pledged, accepted_at=at, accepted_on=today, deadlines=deadlines)
+    record["notice"] = notices.acceptance_notice(record, today, deadlines, result.pledged)
     _step(record, "accepted", action, at, actor)
     return {
         **case_fields(record), "received_at": record["received_at"], "accepted_at": at, "accepted_on": today,
-        "item": snapshot(record["item"]), "deadlines": None, "applicant": applicant_view(record["applicant"]),
+        "item": snapshot(record["item"]), "deadlines": deadlines, "applicant": applicant_view(record["applicant"]),
         "first_contact": record["first_contact"], "history": record["history"], "notice": record["notice"],
     }
-
-
-def record_deadlines(record: dict, accepted: dict, deadlines: dict | None) -> None:
-    """Put approval's deadlines on the record, the acceptance notice and the event."""
-    if not deadlines:
-        return
-    record["deadlines"] = deadlines
-    record["notice"] = notices.acceptance_notice(record, record["accepted_on"], deadlines, record["pledges"])
-    accepted.update(deadlines=deadlines, notice=record["notice"])
 
 
 def refusal_reason(params: dict | None) -> str:

@@ -47,7 +47,8 @@ class LogSmsGateway:
 
     def send(self, phone: str, text: str) -> None:
         self.sent.append((mask_phone(phone), text))
-        log.info("sms to %s: %s", mask_phone(phone), text)
+        log.info("sms to %s (%d characters)", mask_phone(phone), len(text))
+        log.debug("sms text to %s: %s", mask_phone(phone), text)
 
 
 class SmsChannel:

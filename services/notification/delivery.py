@@ -75,9 +75,9 @@ class Courier:
         self.store.mark_sent(message["_id"], timestamp(self.clock()))
         return SENT
 
-    def retry_due(self, limit: int = 100) -> int:
-        """Deliver every message whose next attempt is due; returns how many were tried."""
-        due = self.store.due(timestamp(self.clock()), limit)
+    def retry_due(self, limit: int = 100, statuses: tuple[str, ...] = (PENDING, FAILED)) -> int:
+        """Deliver every message (in `statuses`) whose next attempt is due; returns how many were tried."""
+        due = self.store.due(timestamp(self.clock()), limit, statuses)
         for message in due:
             self.deliver(message)
         return len(due)

@@ -17,10 +17,10 @@ from nameko.timer import timer
 from services.common import contracts
 from services.common.config import setting
 from services.common.crypto import FieldCipher
-from services.common.entrypoints import rpc
 from services.common.errors import Forbidden, InvalidInput, NotFound, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
+from services.common.rpc import rpc
 from services.notification import changes, webhooks
 from services.notification.dispatch import Dispatcher
 from services.notification.province_store import ProvinceStore
@@ -99,13 +99,9 @@ class ProvinceFeeds:
         if not client or event.get("event_type") not in webhooks.EVENTS:
             return
         body = webhooks.payload(event, changes.webhook_status(event))
-        dispatcher = self._dispatcher()
-        for hook in self.province.webhooks_of(client):
-            if event["event_type"] in hook["events"] and self.province.add_delivery(hook, event, body):
-                try:
-                    dispatcher.pump(hook["_id"])
-                except Exception:  # sending is retried by the timer; the event itself is handled
-                    log.exception("webhook %s: sending failed; the sweep retries", hook["_id"])
+        for hook in self.province.webhooks_of(client):  # stored only: the timer sends (no HTTP in a handler)
+            if event["event_type"] in hook["events"]:
+                self.province.add_delivery(hook, event, body)
 
     def _dispatcher(self) -> Dispatcher:
         s = self.province_settings

@@ -5,13 +5,13 @@ from nameko.timer import timer
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
-from services.common.entrypoints import Pingable, rpc
+from services.common.entrypoints import Pingable
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
-from services.common.rpc import TimeoutRpcProxy
+from services.common.rpc import TimeoutRpcProxy, rpc
 from services.notification.changes import webhook_status
-from services.notification.delivery import Courier, new_delivery, utcnow
+from services.notification.delivery import PENDING, Courier, new_delivery, utcnow
 from services.notification.dependencies import DeliverySettings
 from services.notification.province import ProvinceFeeds
 from services.notification.recipients import contact_from, plan
@@ -20,6 +20,9 @@ from services.notification.templates import render
 from services.notification.webhooks import payload
 
 RETRY_SWEEP_SECONDS = float(setting("DELIVERY_SWEEP_SECONDS") or 10)
+# The delivery loop sends new SMS and email every tick; event handlers only store messages,
+# so a slow SMS gateway or intake never holds an event. Failed sends wait for the retry sweep.
+DELIVERY_LOOP_SECONDS = 1.0
 
 
 def _recipients(value) -> list[str]:
@@ -73,6 +76,10 @@ class NotificationService(ProvinceFeeds, Pingable):
     def on_complaint_received(self, event):
         self._notify(event)
 
+    @timer(interval=DELIVERY_LOOP_SECONDS, eager=True)
+    def deliver_new(self):
+        self._courier().retry_due(statuses=(PENDING,))
+
     @timer(interval=RETRY_SWEEP_SECONDS)
     def retry_deliveries(self):
         self._courier().retry_due()
@@ -90,15 +97,13 @@ class NotificationService(ProvinceFeeds, Pingable):
         case_no = event.get("case_no")
         self.store.remember_contact(case_no, contact_from(event))
         contact = self.store.contact_for(case_no)
-        courier, now = self._courier(), utcnow()
+        now = utcnow()
         for item in plan(event, contact, frozenset(self.delivery.channels)):
             rendered = render(event, item.audience, item.channel)
-            message = self.store.add({
+            self.store.add({
                 "event_id": event["event_id"], "event": event["event_type"], "case_no": case_no,
                 "recipient": item.recipient, "audience": item.audience, "channel": item.channel,
                 "address": item.address, "title": rendered.title, "body": rendered.body,
                 "data": payload(event, webhook_status(event)),
                 "created_at": now.isoformat(timespec="microseconds"), "delivery": new_delivery(item.channel, now),
-            })
-            if message is not None and item.channel != "inbox":
-                courier.deliver(message)
+            })   # SMS and email wait for the delivery loop

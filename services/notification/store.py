@@ -71,8 +71,8 @@ class NotificationStore:
             {"$set": {"delivery.status": FAILED, "delivery.last_error": error, "delivery.next_attempt_at": retry_at}},
         )
 
-    def due(self, now: str, limit: int) -> list[dict]:
-        query = {"delivery.status": {"$in": [PENDING, FAILED]}, "delivery.next_attempt_at": {"$ne": None, "$lte": now}}
+    def due(self, now: str, limit: int, statuses: tuple[str, ...] = (PENDING, FAILED)) -> list[dict]:
+        query = {"delivery.status": {"$in": list(statuses)}, "delivery.next_attempt_at": {"$ne": None, "$lte": now}}
         return list(self.messages.find(query).sort("delivery.next_attempt_at", ASCENDING).limit(limit))
 
     def get(self, message_id: str) -> dict | None:

@@ -1,4 +1,5 @@
 """Intake service on a real broker and database: submit, notice, supplement, accept, refuse."""
+import datetime as dt
 import json
 import time
 
@@ -9,29 +10,40 @@ from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.common import contracts
+from services.common.calendar import OfficialCalendar
+from services.common.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.localtime import local_today
 from services.common.mongo import service_database
 from services.common.topology import event_queue
-from services.intake.records import fingerprint
 from services.intake.service import IntakeService
 
 CLERK = {"username": "clerk1", "role": "clerk", "department": "health", "display_name": "李娜"}
 APPLICANT = {"username": "wangjg", "role": "applicant", "department": None, "display_name": "王建国"}
 PROVINCE = {"username": "province", "role": "api_client", "department": None, "display_name": "省政务服务平台"}
-DEADLINES = {"promised": "2026-12-07", "statutory": "2026-12-21", "estimated": False}
 PUBLIC_PLACE = ["APPLICATION_FORM", "BUSINESS_LICENCE", "ID_COPY", "FLOOR_PLAN", "HYGIENE_TEST_REPORT",
                 "HYGIENE_RULES", "STAFF_HEALTH_CERTS"]
 
 
+def deadlines_from_today(item_promised=10, item_statutory=20):
+    """What the shared working-day clock says for an application accepted today."""
+    return WorkingDayClock(OfficialCalendar()).deadlines(local_today(), item_promised, item_statutory)
+
+
 class FakeApproval:
-    """Stands in for approval: opens the case and answers with deadlines."""
+    """Stands in for approval: counts open_case calls (there must be none) and serves calendar years."""
     name = contracts.Approval.SERVICE
     opened = []
+    years = {}
 
     @rpc
     def open_case(self, payload):
         FakeApproval.opened.append(payload)
-        return {"case_no": payload["case_no"], "status": "accepted", "deadlines": DEADLINES}
+        return {"case_no": payload["case_no"], "status": "accepted"}
+
+    @rpc
+    def get_calendar_year(self, year):
+        return FakeApproval.years.get(year) or {"year": year, "source": "bundled", "holidays": [], "workdays": []}
 
 
 def body(materials=PUBLIC_PLACE, channel="window", **extra):
@@ -61,7 +73,7 @@ def drain(config, service, event_type, expected=1, timeout=10):
 
 @pytest.fixture
 def intake(container_factory, service_config):
-    container = container_factory(IntakeService, service_config)
+    container = container_factory(IntakeService, {**service_config, "CALENDAR_REFRESH_SECONDS": 1})
     container.start()
     with ServiceRpcProxy(contracts.Intake.SERVICE, service_config) as proxy:
         yield proxy
@@ -69,7 +81,7 @@ def intake(container_factory, service_config):
 
 @pytest.fixture
 def approval(container_factory, service_config):
-    FakeApproval.opened = []
+    FakeApproval.opened, FakeApproval.years = [], {}
     container_factory(FakeApproval, service_config).start()
     return FakeApproval
 
@@ -96,7 +108,7 @@ def test_catalogue_is_seeded_once_and_readable(intake, container_factory, servic
 def test_complete_window_application_is_accepted_and_announced(intake, service_config, db):
     view = intake.submit_application(body(), CLERK)
     assert view["status"] == "accepted" and view["missing"] == []
-    assert view["deadlines"] is None   # approval is not running: it opens the case from the event
+    assert view["deadlines"] == deadlines_from_today()   # on the shared clock: approval need not run
     assert view["case_no"].startswith("411400-HEALTH-") and view["case_no"].endswith("-00001")
     assert view["notice"]["kind"] == "acceptance_notice" and view["notice"]["number"] == f"SL-{view['case_no']}"
     assert view["applicant"]["id_number"] == "110***********002X" and view["applicant"]["phone"] == "138****5678"
@@ -104,7 +116,7 @@ def test_complete_window_application_is_accepted_and_announced(intake, service_c
     assert view["submitted_by"] == "clerk1" and view["owner"] is None
 
     [accepted] = drain(service_config, "approval", contracts.APPLICATION_ACCEPTED)
-    assert accepted["case_no"] == view["case_no"] and accepted["deadlines"] is None
+    assert accepted["case_no"] == view["case_no"] and accepted["deadlines"] == view["deadlines"]
     assert accepted["item"]["promised_days"] == 10 and accepted["item"]["stages"][-1] == "decision"
     assert accepted["applicant"]["id_number"] == "110***********002X"
     [received] = drain(service_config, "evaluation", contracts.APPLICATION_RECEIVED)
@@ -115,13 +127,29 @@ def test_complete_window_application_is_accepted_and_announced(intake, service_c
     assert not stored.get("outbox") and intake.get_application(view["case_no"]) == view
 
 
-def test_approval_answering_gives_deadlines(intake, approval, service_config):
+def test_acceptance_calls_no_service_and_deadlines_follow_admin_calendar(intake, approval, service_config):
     view = intake.submit_application(body(), CLERK)
-    assert view["deadlines"] == DEADLINES and "2026-12-07" in view["notice"]["text"]
-    [opened] = approval.opened
-    assert opened["case_no"] == view["case_no"] and opened["event_type"] == contracts.APPLICATION_ACCEPTED
+    expected = deadlines_from_today()
+    assert view["deadlines"] == expected and expected["promised"] in view["notice"]["text"]
+    assert approval.opened == []   # commit first: approval opens the case from the event
     [accepted] = drain(service_config, "approval", contracts.APPLICATION_ACCEPTED)
-    assert accepted["event_id"] == opened["event_id"] and accepted["deadlines"] == DEADLINES
+    assert accepted["case_no"] == view["case_no"] and accepted["deadlines"] == expected
+
+    # An admin declares the next five days holidays: intake's cached calendar follows on its refresh.
+    today = local_today()
+    days = [(today + dt.timedelta(days=n)).isoformat() for n in range(1, 6)]
+    approval.years[today.year] = {"year": today.year, "source": "admin", "updated_at": "now",
+                                  "holidays": [d for d in days if d.startswith(str(today.year))], "workdays": []}
+    approval.years[today.year + 1] = {"year": today.year + 1, "source": "admin", "updated_at": "now",
+                                      "holidays": [d for d in days if not d.startswith(str(today.year))],
+                                      "workdays": []}
+    clock = WorkingDayClock(OfficialCalendar({y: e for y, e in approval.years.items()}))
+    later = clock.deadlines(today, 10, 20)
+    assert later != expected
+
+    def refreshed():
+        return intake.submit_application(body(), CLERK)["deadlines"] == later
+    assert wait_for(refreshed, timeout=10)
 
 
 def test_missing_materials_get_one_notice_then_supplement_accepts(intake, approval, service_config):
@@ -140,7 +168,7 @@ def test_missing_materials_get_one_notice_then_supplement_accepts(intake, approv
     assert drain(service_config, "notification", contracts.ONE_TIME_NOTICE_ISSUED, expected=0, timeout=1) == []
 
     done = intake.supplement(view["case_no"], [{"code": c} for c in PUBLIC_PLACE[4:]], CLERK)
-    assert done["status"] == "accepted" and done["missing"] == [] and done["deadlines"] == DEADLINES
+    assert done["status"] == "accepted" and done["missing"] == [] and done["deadlines"] == deadlines_from_today()
     assert [h["action"] for h in done["history"]] == ["submit", "supplement", "supplement"]
     [accepted] = drain(service_config, "approval", contracts.APPLICATION_ACCEPTED)
     assert accepted["case_no"] == view["case_no"]
@@ -176,7 +204,7 @@ def test_bad_input_names_every_field_and_stores_nothing(intake, db):
     with pytest.raises(InvalidInput) as raised:
         intake.submit_application({**body(), "item_code": "NO-SUCH-ITEM"}, CLERK)
     assert [e["field"] for e in raised.value.errors] == ["item_code"]
-    for name in ("applications", "counters", "idempotency"):
+    for name in ("applications", "counters"):
         assert db[name].count_documents({}) == 0, name
 
 
@@ -192,15 +220,15 @@ def test_online_goes_to_pre_review_then_staff_accept(intake, approval, service_c
     assert noticed["status"] == "awaiting_supplement" and len(noticed["missing"]) == len(PUBLIC_PLACE) - 1
     assert noticed["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
     done = intake.supplement(view["case_no"], [{"code": c} for c in PUBLIC_PLACE], APPLICANT)
-    assert done["status"] == "accepted" and done["deadlines"] == DEADLINES
+    assert done["status"] == "accepted" and done["deadlines"] == deadlines_from_today()
     assert [h["status"] for h in done["history"]] == ["pre_review", "awaiting_supplement", "accepted"]
 
 
 def test_complete_online_application_accepted_by_staff(intake, approval):
     view = intake.submit_application(body(channel="online"), APPLICANT)
     accepted = intake.transition(view["case_no"], "accept", CLERK, {})
-    assert accepted["status"] == "accepted" and accepted["deadlines"] == DEADLINES
-    assert approval.opened[0]["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
+    assert accepted["status"] == "accepted" and accepted["deadlines"] == deadlines_from_today()
+    assert accepted["first_contact"] == {"username": "clerk1", "display_name": "李娜"}
     with pytest.raises(Conflict):
         intake.transition(view["case_no"], "accept", CLERK, {})
 
@@ -247,14 +275,31 @@ def test_unexpected_errors_are_remote_errors_not_crashes(intake):
     assert intake.ping() == "pong"
 
 
-def test_a_retry_after_a_crash_finishes_the_claimed_case(intake, db):
-    # A crash right after the key was bound to a case number: the retry creates that very case.
-    retried = body(channel="province")
-    db.idempotency.insert_one({"_id": "province:key-crash", "fingerprint": fingerprint(retried),
-                               "case_no": "411400-HEALTH-20261123-00042", "created_at": "x", "answer": None})
-    view = intake.submit_application(retried, PROVINCE, "key-crash")
-    assert view["case_no"] == "411400-HEALTH-20261123-00042" and view["status"] == "pre_review"
-    assert intake.submit_application(retried, PROVINCE, "key-crash") == view
+def wait_for(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_taken_case_number_is_never_handed_to_another_request(intake, db):
+    # A database crash lost the counter's last increments: the next numbers are already stored.
+    first = intake.submit_application(body(channel="province"), PROVINCE, "key-first")
+    counter = first["case_no"].rsplit("-", 1)[0]
+    for n in (2, 3):
+        db.applications.insert_one({**db.applications.find_one({"_id": first["case_no"]}),
+                                    "_id": f"{counter}-{n:05d}", "case_no": f"{counter}-{n:05d}",
+                                    "idempotency_key": f"someone:{n}"})
+    db.counters.update_one({"_id": counter}, {"$set": {"seq": 1}})
+    other = body(channel="province")
+    other["applicant"]["name"] = "李小红"
+    view = intake.submit_application(other, PROVINCE, "key-second")   # not a retry: a new case, a new number
+    assert view["case_no"] == f"{counter}-00004" and view["applicant"]["name"] != first["applicant"]["name"]
+    assert intake.submit_application(other, PROVINCE, "key-second") == view       # its own retry: the same
+    assert intake.submit_application(body(channel="province"), PROVINCE, "key-first") == first
+    assert db.applications.count_documents({}) == 4
 
 
 def test_a_replay_survives_an_item_edit(intake):

@@ -2,6 +2,7 @@
 import datetime as dt
 import email
 import email.policy
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -121,6 +122,8 @@ def test_email_goes_out_over_smtp(notification, service_config, smtp_server):
     event = accepted_event(email_address="zhangsan@example.cn")
     publish(service_config, container, event)
     publish(service_config, container, event)
+    assert eventually(lambda: mailbox.messages)    # sent by the delivery loop
+    time.sleep(1.5)                                # another tick: still one
     assert len(mailbox.messages) == 1
     recipients, message = mailbox.messages[0]
     assert recipients == ["zhangsan@example.cn"]
@@ -135,6 +138,8 @@ def test_email_failure_is_kept_and_retried_until_sent(notification, service_conf
     container = notification(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
     publish(service_config, container, accepted_event(email_address="zhangsan@example.cn"))
     database = service_database("notification", service_config)
+    failed = {"delivery.status": "failed"}
+    assert eventually(lambda: database.messages.count_documents(failed) == 2, timeout=20)   # email, sms (no intake)
     delivery = database.messages.find_one({"channel": "email"})["delivery"]
     assert delivery["status"] == "failed" and delivery["attempts"] == 1
     assert delivery["last_error"] and delivery["next_attempt_at"]
@@ -171,8 +176,8 @@ def test_sms_address_comes_from_intake_at_send_time_and_is_never_stored(
     container = notification()
     publish(service_config, container, accepted_event())  # intake absent: the SMS waits for a retry
     messages = service_database("notification", service_config).messages
-    waiting = messages.find_one({"channel": "sms"})
-    assert waiting["delivery"]["status"] == "failed" and waiting["delivery"]["next_attempt_at"]
+    waiting = eventually(lambda: messages.find_one({"channel": "sms", "delivery.status": "failed"}), timeout=15)
+    assert waiting and waiting["delivery"]["next_attempt_at"]
 
     container_factory(FakeIntake, service_config).start()
     later = lambda: utcnow() + dt.timedelta(minutes=5)  # noqa: E731  past the first back-off
@@ -191,6 +196,17 @@ def test_sms_address_comes_from_intake_at_send_time_and_is_never_stored(
 def test_sms_goes_out_when_the_event_arrives_if_intake_answers(notification, service_config, container_factory):
     container_factory(FakeIntake, service_config).start()
     container = notification()
-    publish(service_config, container, accepted_event())
-    sent = service_database("notification", service_config).messages.find_one({"channel": "sms"})
-    assert sent["delivery"]["status"] == "sent" and sent["delivery"]["attempts"] == 1 and sent["address"] is None
+    publish(service_config, container, accepted_event())   # the handler only stores the message
+    messages = service_database("notification", service_config).messages
+    sent = eventually(lambda: messages.find_one({"channel": "sms", "delivery.status": "sent"}))  # the loop sends
+    assert sent and sent["delivery"]["attempts"] == 1 and sent["address"] is None
+
+
+def eventually(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    return check()

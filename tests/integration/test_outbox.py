@@ -1,7 +1,9 @@
 """The outbox on a real broker and database: events stored with a state change
 reach their queues, including those a crash left unpublished."""
+import time
 import uuid
 
+import eventlet
 from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
@@ -83,3 +85,51 @@ def test_update_with_events_is_version_guarded(service_config):
     assert update_with_events(database.cases, "C-5", 3, {"$set": {"status": "closed"}}, [closed_event("C-5")])
     doc = database.cases.find_one({"_id": "C-5"})
     assert (doc["status"], doc["version"], len(doc["outbox"]), doc["outbox_pending"]) == ("closed", 4, 1, True)
+
+
+def test_flush_of_stored_events_publishes_them_without_reading_and_keeps_the_rest(service_config):
+    relay, database = make_relay(service_config)
+    earlier, mine = closed_event("C-6"), closed_event("C-6")
+    database.cases.insert_one(new_document_with_events({"_id": "C-6"}, [earlier, mine]))
+    assert relay.flush("cases", "C-6", [mine]) == 1      # only what this writer stored
+    doc = database.cases.find_one({"_id": "C-6"})
+    assert [e["event_id"] for e in doc["outbox"]] == [earlier["event_id"]] and doc["outbox_pending"] is True
+    assert relay.flush("cases", "C-6", [earlier]) == 1
+    assert "outbox_pending" not in database.cases.find_one({"_id": "C-6"})
+    assert [b["event_id"] for b in drain(service_config, "evaluation", contracts.CASE_CLOSED)] == [
+        mine["event_id"], earlier["event_id"]]
+
+
+def test_two_flushes_of_one_document_do_not_interleave(service_config):
+    published = []
+    relay, database = make_relay(service_config)
+
+    def slow_publish(evt):
+        eventlet.sleep(0.2 if evt["case_no"] == "first" else 0)
+        published.append(evt["event_id"])
+
+    relay.publish = slow_publish
+    first = [closed_event("first"), closed_event("first")]
+    second = [closed_event("second")]
+    database.cases.insert_one(new_document_with_events({"_id": "C-7"}, first + second))
+    one = eventlet.spawn(relay.flush, "cases", "C-7", first)
+    eventlet.sleep(0.05)
+    two = eventlet.spawn(relay.flush, "cases", "C-7", second)
+    one.wait(), two.wait()
+    assert published == [e["event_id"] for e in first + second]
+
+
+def test_only_the_lease_holder_sweeps(service_config):
+    first, database = make_relay(service_config)
+    second, _ = make_relay(service_config)
+    first.lease_seconds = 1
+    database.cases.insert_one({"_id": "C-8", "version": 1})
+    evt = closed_event("C-8")
+    evt["occurred_at"] = "2020-01-01T00:00:00+00:00"
+    database.cases.update_one({"_id": "C-8"}, with_events({"$set": {"status": "closed"}}, [evt]))
+    assert first.take_lease() and not second.take_lease()
+    assert second.sweep(min_age_seconds=1) == 0                     # leftovers are the holder's
+    assert first.take_lease()                                         # the holder renews
+    time.sleep(1.1)                                                   # the holder died: its lease runs out
+    assert second.sweep(min_age_seconds=1) == 1 and not first.take_lease()
+    assert len(drain(service_config, "evaluation", contracts.CASE_CLOSED)) == 1

@@ -4,6 +4,8 @@ import datetime as dt
 import pytest
 
 from services.common import contracts
+from services.common.calendar import OfficialCalendar
+from services.common.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.intake import workflow
 from services.intake.application import validate_application
@@ -14,6 +16,7 @@ from services.intake.records import case_view, fingerprint, new_record
 TODAY = dt.date(2026, 11, 23)
 AT = "2026-11-23T02:00:00+00:00"
 CLERK = {"username": "clerk1", "role": "clerk", "department": "health", "display_name": "李娜"}
+CLOCK = WorkingDayClock(OfficialCalendar())
 APPLICANT = {"username": "wangjg", "role": "applicant", "department": None, "display_name": "王建国"}
 
 
@@ -60,25 +63,33 @@ def test_one_time_notice_lists_everything_and_is_an_event(person_body, public_pl
     assert event_type == contracts.ONE_TIME_NOTICE_ISSUED and fields["missing"] == record["missing"]
 
 
-def test_accept_builds_the_contract_payload_and_deadlines_follow(person_body, public_place):
+def test_accept_builds_the_contract_payload_with_working_day_deadlines(person_body, public_place):
     record = make_record(person_body, public_place)
-    accepted = workflow.accept(record, completeness(record), AT, "2026-11-23", CLERK, "submit")
+    accepted = workflow.accept(record, completeness(record), AT, "2026-11-23", CLERK, "submit", CLOCK)
     event = contracts.event(contracts.APPLICATION_ACCEPTED, **accepted)
-    assert event["deadlines"] is None and record["status"] == "accepted"
+    assert record["status"] == "accepted"
     assert event["item"]["promised_days"] == 10 and event["applicant"]["id_number"] == "110***********002X"
-    assert event["notice"]["kind"] == "acceptance_notice" and "10个工作日" in event["notice"]["text"]
     assert event["history"][-1]["action"] == "submit" and event["history"][-1]["status"] == "accepted"
+    # Monday 2026-11-23 is not counted: 10 working days end on Monday 12-07, 20 on 12-21
     deadlines = {"promised": "2026-12-07", "statutory": "2026-12-21", "estimated": False}
-    workflow.record_deadlines(record, event, deadlines)
     assert record["deadlines"] == event["deadlines"] == deadlines
-    assert "2026-12-07" in record["notice"]["text"] and event["notice"] == record["notice"]
+    assert event["notice"]["kind"] == "acceptance_notice" and event["notice"] == record["notice"]
+    assert "承诺于2026-12-07前办结" in record["notice"]["text"]
+
+
+def test_acceptance_deadlines_skip_admin_holidays(person_body, public_place):
+    record = make_record(person_body, public_place)
+    holidays = {2026: {"holidays": ["2026-11-24", "2026-11-25"], "workdays": []}}
+    workflow.accept(record, completeness(record), AT, "2026-11-23", CLERK, "submit",
+                    WorkingDayClock(OfficialCalendar(holidays)))
+    assert record["deadlines"]["promised"] == "2026-12-09"
 
 
 def test_acceptance_notice_mentions_pledges(person_body, public_place):
     person_body["materials"] = [m for m in person_body["materials"] if m["code"] != "HYGIENE_RULES"]
     person_body["pledges"] = [{"material_code": "HYGIENE_RULES", "due_date": "2026-12-10"}]
     record = make_record(person_body, public_place)
-    workflow.accept(record, completeness(record), AT, "2026-11-23", CLERK, "submit")
+    workflow.accept(record, completeness(record), AT, "2026-11-23", CLERK, "submit", CLOCK)
     assert record["pledges"][0]["code"] == "HYGIENE_RULES"
     assert "2026-12-10" in record["notice"]["text"]
 

@@ -39,9 +39,9 @@ class FakeStore:
     def mark_failed(self, message_id, error, retry_at):
         self.messages[message_id]["delivery"].update(status="failed", last_error=error, next_attempt_at=retry_at)
 
-    def due(self, now, limit):
+    def due(self, now, limit, statuses=("pending", "failed")):
         return [m for m in self.messages.values()
-                if m["delivery"]["status"] != "sent" and m["delivery"]["next_attempt_at"]
+                if m["delivery"]["status"] in statuses and m["delivery"]["next_attempt_at"]
                 and m["delivery"]["next_attempt_at"] <= now][:limit]
 
 
