@@ -6,7 +6,7 @@ from gateway.access import require
 from gateway.resources.base import Resource
 from gateway.validation import read_json
 from services.common.contracts import Intake
-from services.common.errors import Forbidden
+from services.common.errors import Forbidden, NotFound
 
 DEFAULT_CHANNEL = {"applicant": "online", "clerk": "window", "api_client": "province"}
 SUBMISSION_KEYS = ("case_no", "item_code", "status", "missing", "deadlines", "notice")
@@ -21,11 +21,23 @@ def check_channel(actor: dict, channel: str | None) -> None:
 
 
 class ApplicationsResource(Resource):
+    def _check_department(self, req, actor: dict, item_code) -> None:
+        """Window staff file applications for their own department's items only (issue 8)."""
+        if actor["role"] != "clerk" or not actor.get("department") or not isinstance(item_code, str):
+            return
+        try:
+            item = self.call(req, Intake.SERVICE, Intake.GET_ITEM, item_code)
+        except NotFound:
+            return  # intake names the unknown item itself
+        if item.get("department") and item["department"] != actor["department"]:
+            raise Forbidden("窗口工作人员只能受理本部门事项的申请")
+
     def on_post(self, req, resp):
         actor = require(req, "applicant", "clerk", "api_client")
         application = read_json(req)  # intake validates it, naming every bad field at once
         application.setdefault("channel", DEFAULT_CHANNEL[actor["role"]])
         check_channel(actor, application.get("channel"))
+        self._check_department(req, actor, application.get("item_code"))
         case = self.call(req, Intake.SERVICE, Intake.SUBMIT, application, actor,
                          idempotency_key=req.get_header("Idempotency-Key"))
         resp.media = {key: case.get(key) for key in SUBMISSION_KEYS}
