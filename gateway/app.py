@@ -9,7 +9,7 @@ import logging
 import falcon
 import falcon.media
 
-from gateway import errors
+from gateway import errors, pages
 from gateway.accounts import ensure_admin
 from gateway.auth import Authenticator
 from gateway.metrics import Metrics
@@ -40,6 +40,7 @@ def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.Ap
     errors.install(app)
     for path, resource_class in ROUTES:
         app.add_route(path, resource_class(deps))
+    pages.install(app, deps)  # HTML pages over the same API (gateway/pages)
     return app
 
 

@@ -157,7 +157,16 @@ PATHS = {
             PUBLIC,
             schemas.COMPLAINT,
             tag="evaluation",
-        )
+        ),
+        # issue 6
+        "get": op(
+            "投诉列表（督查；部门人员限本部门），含每步时限的黄红牌",
+            {**ok("{complaints:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("department"), query("status"),
+                        query("supervision", {"enum": ["green", "yellow", "red"]}),
+                        query("limit", {"type": "integer", "minimum": 1})],
+            tag="evaluation",
+        ),
     },
     "/v1/complaints/{complaint_id}": {
         "get": op(
@@ -172,7 +181,108 @@ PATHS = {
                 query("department"),
                 query("from", {"type": "string", "format": "date"}),
                 query("to", {"type": "string", "format": "date"}),
+                # issue 6
+                query("staff"),
+                query("item_code"),
+                query("period", _clean(schemas.PERIOD)),
             ],
+            tag="evaluation",
+        )
+    },
+    # --- issue 6: complaints' steps, follow-ups, accountability, rankings, reports ---------------
+    "/v1/complaints/{complaint_id}/transitions": {
+        "post": op(
+            "投诉办理：assign {to} → investigate → conclude {substantiated,findings,staff?} → reply {text} → close；"
+            "顺序不符 409",
+            {**ok("投诉"), **problems(400, 401, 403, 404, 409, 422)},
+            request=schemas.COMPLAINT_TRANSITION,
+            parameters=[path_param("complaint_id")],
+            tag="evaluation",
+        )
+    },
+    "/v1/follow-ups": {
+        "get": op(
+            "差评回访整改列表（督查；部门人员限本部门），含超期标记与黄红牌",
+            {**ok("{follow_ups:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("department"),
+                        query("state", {"enum": ["open", "contacted", "rectified", "dismissed", "closed"]}),
+                        query("limit", {"type": "integer", "minimum": 1})],
+            tag="evaluation",
+        )
+    },
+    "/v1/follow-ups/{follow_up_id}": {
+        "get": op("回访整改详情", {**ok("回访整改"), **problems(401, 403, 404)},
+                  parameters=[path_param("follow_up_id")], tag="evaluation")
+    },
+    "/v1/follow-ups/{follow_up_id}/transitions": {
+        "post": op(
+            "回访整改：contact（回访）→ rectify（整改）或 dismiss（不予整改，须说明理由）→ close；顺序不符 409",
+            {**ok("回访整改"), **problems(400, 401, 403, 404, 409, 422)},
+            request=schemas.FOLLOW_UP_TRANSITION,
+            parameters=[path_param("follow_up_id")],
+            tag="evaluation",
+        )
+    },
+    "/v1/accountability": {
+        "get": op(
+            "责任追究：每人、每单位当年记录数与后果（none/no_award/fail_assessment；none/criticised）",
+            {**ok("{year,people:[...],units:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("year", {"type": "string", "pattern": r"^\d{4}$"}), query("department")],
+            tag="evaluation",
+        ),
+        "post": op(
+            "督查人员登记责任追究记录（须说明理由）",
+            {**ok("记录", status="201"), **problems(400, 401, 403, 422)},
+            request=schemas.ACCOUNTABILITY_RECORD,
+            tag="evaluation",
+        ),
+    },
+    "/v1/accountability/records": {
+        "get": op(
+            "责任追究记录明细（来源：投诉属实、越权审批、超期办件、差评未整改、督查登记）",
+            {**ok("{records:[...]}"), **problems(401, 403, 422)},
+            parameters=[query("year", {"type": "string", "pattern": r"^\d{4}$"}), query("department"),
+                        query("username")],
+            tag="evaluation",
+        )
+    },
+    "/v1/metrics/rebuild": {
+        "post": op("由办件事实、评价与投诉重建统计计数（督查、中心管理员）",
+                   {**ok("{counters,case_facts,ratings,complaints}"), **problems(401, 403)}, tag="evaluation")
+    },
+    "/v1/rankings": {
+        "get": op(
+            "红旗窗口与服务标兵排名（period=YYYY-MM 月度；YYYY-Qn 季度前十），附评分公式；受追究者不得评选",
+            {**ok("{period,formula,windows:[...],staff:[...]}"), **problems(401, 403, 422)},
+            parameters=[{"name": "period", "in": "query", "required": True, "schema": _clean(schemas.PERIOD)}],
+            tag="evaluation",
+        )
+    },
+    "/v1/rankings/formula": {
+        "get": op("当前评分公式与权重", {**ok("公式"), **problems(401, 403)}, tag="evaluation"),
+        "put": op(
+            "修改评分公式与权重（中心管理员、督查）",
+            {**ok("公式"), **problems(400, 401, 403, 422)},
+            request=schemas.RANKING_FORMULA,
+            tag="evaluation",
+        ),
+    },
+    "/v1/reports/monthly": {
+        "get": op(
+            "月度报告（Excel 或 PDF，中文，含图表，数字与 /v1/metrics 一致）",
+            {
+                "200": {
+                    "description": "xlsx 或 pdf 文件",
+                    "content": {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                            "schema": {"type": "string", "format": "binary"}},
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+                **problems(401, 403, 422),
+            },
+            parameters=[{"name": "period", "in": "query", "required": True, "schema": _clean(schemas.MONTH)},
+                        query("department"), query("format", {"enum": ["xlsx", "pdf"]})],
             tag="evaluation",
         )
     },
@@ -280,6 +390,38 @@ PATHS.update({
         "get": op("办件的交换格式（GB/T 39046-2020 字段名与代码）", {**ok("{standard,province,record}"),
                   **problems(401, 404, 503)}, parameters=CASE_NO, tag="province")
     },
+})
+
+
+# --- pages (HTML for people, gateway/pages; listed briefly: they answer text/html) ---
+def _page(summary: str, post: str | None = None, params: tuple = ()) -> dict:
+    html = {"200": {"description": "HTML（中文）", "content": {"text/html": {"schema": {"type": "string"}}}},
+            "303": {"description": "重定向（如未登录时转到 /login）"}}
+    parameters = [path_param(name) for name in params] or None
+    entry = {"get": op(summary, html, PUBLIC, parameters=parameters, tag="pages")}
+    if post:
+        entry["post"] = op(post, html, PUBLIC, parameters=parameters, tag="pages")
+    return entry
+
+
+PATHS.update({
+    "/": _page("事项目录与搜索"),
+    "/items/{code}": _page("事项八公开与材料清单（可打印）", params=("code",)),
+    "/progress": _page("凭办件编号和查询码查询进度"),
+    "/rate": _page("评价器首页：输入办件编号"),
+    "/rate/{case_no}": _page("服务评价（评价器、短信链接）", "提交评价", params=("case_no",)),
+    "/verify": _page("证照核验（输入证书编号）"),
+    "/verify/{certificate_no}": _page("证照核验（二维码指向此处）", params=("certificate_no",)),
+    "/results": _page("结果公示"),
+    "/login": _page("登录页", "登录（会话 Cookie）"),
+    "/logout": {"post": _page("", "退出登录")["post"]},
+    "/workbench": _page("工作台：我的待办队列（需登录）"),
+    "/workbench/apply": _page("窗口收件表单（窗口人员）", "提交窗口收件"),
+    "/workbench/cases/{case_no}": _page("办件页：信息、过程、可办理操作", params=("case_no",)),
+    "/workbench/cases/{case_no}/actions": {"post": _page("", "办理一个操作", params=("case_no",))["post"]},
+    "/workbench/cases/{case_no}/notice": _page("可打印的通知书", params=("case_no",)),
+    "/workbench/download": _page("以登录会话下载文书或月度报告"),
+    "/dashboard": _page("电子监察看板（监察人员）"),
 })
 
 COMPONENTS = {

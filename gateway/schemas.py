@@ -96,14 +96,74 @@ COMPLAINT = {
         "text": {"type": "string", "minLength": 1, "maxLength": 5000},
         "contact": {"type": "string", "minLength": 1, "maxLength": 100},
         "channel": {"enum": list(COMPLAINT_CHANNELS)},
+        "staff": {"type": "string", "minLength": 1, "maxLength": 64},
+        "anonymous": {"type": "boolean"},
     },
-    "required": ["department", "subject", "text", "contact"],
+    "required": ["department", "subject", "text"],
+    # issue 6: an anonymous complaint (suggestion box) may leave no contact; otherwise it is required
+    "if": {"properties": {"anonymous": {"const": True}}, "required": ["anonymous"]},
+    "else": {"required": ["contact"]},
     "additionalProperties": False,
 }
 
 METRICS_QUERY = {
     "type": "object",
-    "properties": {"department": DEPARTMENT, "from": DATE, "to": DATE},
+    "properties": {"department": DEPARTMENT, "from": DATE, "to": DATE,
+                   # issue 6: per staff member, item and period
+                   "staff": {"type": "string", "minLength": 1, "maxLength": 64},
+                   "item_code": {"type": "string", "minLength": 1, "maxLength": 64},
+                   "period": {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+                              "x-message": "统计周期应为 YYYY-MM 或 YYYY-Qn"}},
+}
+
+# --- issue 6: complaints, follow-ups, accountability, rankings, reports ----------------------
+COMPLAINT_ACTIONS = ("assign", "investigate", "conclude", "reply", "close")
+FOLLOW_UP_ACTIONS = ("contact", "rectify", "dismiss", "close")
+PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+          "x-message": "统计周期应为 YYYY-MM（月）或 YYYY-Qn（季度）"}
+MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "x-message": "统计周期应为 YYYY-MM"}
+
+COMPLAINT_TRANSITION = {
+    "type": "object",
+    "properties": {
+        "action": {"enum": list(COMPLAINT_ACTIONS)},
+        "to": {"type": "string", "minLength": 1, "maxLength": 64},
+        "substantiated": {"type": "boolean"},
+        "findings": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "staff": {"type": "string", "minLength": 1, "maxLength": 64},
+        "text": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "comment": {"type": "string", "maxLength": 5000},
+    },
+    "required": ["action"],
+    "additionalProperties": False,
+}
+
+FOLLOW_UP_TRANSITION = {
+    "type": "object",
+    "properties": {"action": {"enum": list(FOLLOW_UP_ACTIONS)}, "note": {"type": "string", "maxLength": 2000}},
+    "required": ["action"],
+    "additionalProperties": False,
+}
+
+ACCOUNTABILITY_RECORD = {
+    "type": "object",
+    "properties": {"department": DEPARTMENT, "username": {"type": "string", "minLength": 1, "maxLength": 64},
+                   "reason": {"type": "string", "minLength": 1, "maxLength": 1000}, "date": DATE},
+    "required": ["department", "reason"],
+    "additionalProperties": False,
+}
+
+RANKING_FORMULA = {
+    "type": "object",
+    "properties": {"windows": {"type": "object"}, "staff": {"type": "object"},
+                   "quarter_top": {"type": "integer", "minimum": 1, "maximum": 100}},
+    "additionalProperties": False,
+}
+
+REPORT_QUERY = {
+    "type": "object",
+    "properties": {"period": MONTH, "department": DEPARTMENT, "format": {"enum": ["xlsx", "pdf"]}},
+    "required": ["period"],
 }
 
 # --- issue 8: credentials, webhooks, change feed -----------------------------------

@@ -66,6 +66,20 @@ class Evaluation:
     METRICS = "metrics"                  # (department=None, date_from=None, date_to=None) -> metrics
     CREATE_COMPLAINT = "create_complaint"  # (complaint, actor|None) -> complaint
     GET_COMPLAINT = "get_complaint"      # (complaint_id) -> complaint
+    # --- issue 6: service quality held to account -------------------------------
+    LIST_COMPLAINTS = "list_complaints"  # (department=None, status=None, supervision=None, limit=50) -> [complaint]
+    COMPLAINT_TRANSITION = "complaint_transition"  # (complaint_id, action, actor, params) -> complaint
+    LIST_FOLLOW_UPS = "list_follow_ups"  # (department=None, state=None, limit=50) -> [follow_up]
+    GET_FOLLOW_UP = "get_follow_up"      # (follow_up_id) -> follow_up
+    FOLLOW_UP_TRANSITION = "follow_up_transition"  # (follow_up_id, action, actor, note=None) -> follow_up
+    ACCOUNTABILITY = "accountability"    # (year, department=None) -> {"year","people":[...],"units":[...]}
+    ACCOUNTABILITY_RECORDS = "accountability_records"  # (year, department=None, username=None) -> [record]
+    RECORD_ACCOUNTABILITY = "record_accountability"  # (record {"username"?,"department","reason","date"?}, actor)
+    RANKINGS = "rankings"                # (period "YYYY-MM"|"YYYY-Qn") -> {"period","formula","windows","staff"}
+    GET_RANKING_FORMULA = "get_ranking_formula"  # () -> formula
+    SET_RANKING_FORMULA = "set_ranking_formula"  # (formula, actor) -> formula
+    MONTHLY_REPORT = "monthly_report"    # (period, department=None, fmt) -> {"filename","content_type",...}
+    REBUILD_METRICS = "rebuild_metrics"  # (actor) -> {"counters","facts","ratings","complaints"}
 
 
 SERVICES = (Intake.SERVICE, Approval.SERVICE, Notification.SERVICE, Evaluation.SERVICE)
@@ -88,6 +102,8 @@ RATING_SUBMITTED = "rating_submitted"              # 好差评
 COMPLAINT_RECEIVED = "complaint_received"          # 投诉
 AUTHORITY_VIOLATION = "authority_violation"        # 越权: an action refused outside the letter of authority
 SUPERVISION_ALERT = "supervision_alert"            # 电子监察: a case (or one of its stages) turned yellow or red
+COMPLAINT_UPDATED = "complaint_updated"            # issue 6: a complaint moved a step (the complainant is told)
+FOLLOW_UP_UPDATED = "follow_up_updated"            # issue 6: a bad rating's follow-up (回访整改) moved a step
 
 EVENT_FIELDS = {
     # received_at: ISO datetime the materials were received
@@ -118,6 +134,14 @@ EVENT_FIELDS = {
     # state: "yellow"|"red"; stage: "overall"|"pre_review"|"review"|"inspection"|"decision"|"certificate"|...;
     # deadline: date; responsible: username holding the case now (or None); remaining_working_days: int (<0 overdue)
     SUPERVISION_ALERT: CASE_FIELDS + ("state", "stage", "deadline", "responsible", "remaining_working_days"),
+    # issue 6. status: the new status; action: the step taken; submitted_by: complainant's username or None;
+    # reply: the reply text (masked) once replied, else None
+    COMPLAINT_UPDATED: ("complaint_id", "department", "case_no", "subject", "status", "action", "submitted_by",
+                        "reply"),
+    # status: open|contacted|rectified|dismissed|closed; owner: the applicant's username (None without account);
+    # outcome: rectified|dismissed|None; note: masked; rectify_by: date
+    FOLLOW_UP_UPDATED: ("follow_up_id", "case_no", "department", "item_code", "owner", "status", "action",
+                        "outcome", "note", "rectify_by"),
 }
 
 EVENT_SOURCE = {
@@ -133,6 +157,8 @@ EVENT_SOURCE = {
     COMPLAINT_RECEIVED: Evaluation.SERVICE,
     AUTHORITY_VIOLATION: Approval.SERVICE,
     SUPERVISION_ALERT: Approval.SERVICE,
+    COMPLAINT_UPDATED: Evaluation.SERVICE,
+    FOLLOW_UP_UPDATED: Evaluation.SERVICE,
 }
 
 
@@ -161,6 +187,11 @@ SUBSCRIPTIONS = (
     (Notification.SERVICE, APPLICATION_RECEIVED),
     (Notification.SERVICE, CASE_STATUS_CHANGED),
     (Notification.SERVICE, CASE_CLOSED),
+    # issue 6: accountability sources and the complainant / applicant told of each step
+    (Evaluation.SERVICE, AUTHORITY_VIOLATION),
+    (Evaluation.SERVICE, SUPERVISION_ALERT),
+    (Notification.SERVICE, COMPLAINT_UPDATED),
+    (Notification.SERVICE, FOLLOW_UP_UPDATED),
 )
 
 

@@ -1,7 +1,10 @@
 """Per-case facts (办件事实) the metrics are computed from, taken from the case events.
 
 Each event contributes the fields it knows; none overwrites a known value with
-nothing, so events may arrive in any order.
+nothing, so events may arrive in any order. The people are kept for the
+per-staff metrics: who received the case (首问负责, `first_contact` on
+acceptance) and who decided it (`decided_by`, else the event's `actor`);
+fields an older producer leaves out are simply absent.
 """
 import datetime as dt
 
@@ -17,7 +20,7 @@ _EVENT_FIELDS = {
     contracts.APPLICATION_REFUSED: {"reason": "refused_reason"},
     contracts.CASE_DECIDED: {"accepted_on": "accepted_on", "deadlines": "deadlines", "decided_on": "decided_on",
                              "result": "result", "on_time": "on_time", "early": "early",
-                             "used_working_days": "used_working_days"},
+                             "used_working_days": "used_working_days", "decided_by": "decided_by"},
     contracts.CASE_CLOSED: {"closed_on": "closed_on", "status": "closed_status"},
 }
 
@@ -39,6 +42,12 @@ def facts_from(event: dict) -> dict:
     facts.update({target: event.get(source) for source, target in _EVENT_FIELDS[event_type].items()})
     if facts.get("received_at"):
         facts["received_on"] = local_date(facts["received_at"])
+    if event_type == contracts.APPLICATION_ACCEPTED:
+        facts["received_by"] = (event.get("first_contact") or {}).get("username")
     if event_type == contracts.APPLICATION_REFUSED:
         facts["refused"] = True
+        facts["refused_on"] = local_date(event.get("occurred_at"))
+        facts["refused_by"] = event.get("actor")
+    if event_type == contracts.CASE_DECIDED and not facts.get("decided_by"):
+        facts["decided_by"] = event.get("actor")
     return {name: value for name, value in facts.items() if value is not None}

@@ -1,50 +1,85 @@
-"""Efficiency and satisfaction metrics (效能指标) computed from per-case facts.
+"""Efficiency and satisfaction metrics (效能指标), composed from counter sums the
+database computed.
 
-Definitions (rates are fractions 0..1 rounded to 4 places, None when nothing to divide by):
-- received: cases in the selection; accepted: with an acceptance date; refused: refused at intake;
-  completed: decided (approved or denied).
+Definitions (rates are fractions 0..1 rounded to 4 places, None when nothing to divide by).
+Every count is by the day its event happened, in the centre's calendar:
+- received: applications received in the period; accepted; refused (不予受理);
+  completed: decided (approved or denied) in the period.
 - on_time_rate: completed on or before the promised date / completed;
   early_rate: completed before the promised date / completed.
-- avg_working_days: mean working days used by the completed cases (2 places).
-- satisfaction_rate: ratings at levels 3-5 (基本满意 and better) / all ratings;
-  bad_ratings: ratings at levels 1-2.
-- complaints: complaints received.
+- avg_working_days: mean working days used by the completed cases (2 places);
+  p90_working_days: the nearest-rank 90th percentile of the same.
+- pending: cases accepted and not yet decided, now, by remaining working days to
+  the promised date: overdue (<0), due (0-1), soon (2-5), later (>5).
+- ratings {count, by_level}; satisfaction_rate: levels 3-5 / all ratings; bad_ratings: levels 1-2.
+- follow_ups {opened, closed, rectified, dismissed}; rectification_rate: rectified / opened
+  (the bad ratings of the period whose follow-up ended in rectification).
+- complaints: received in the period; complaints_closed: of those, closed;
+  complaint_closure_rate: closed / received.
 """
-from collections.abc import Iterable
+import math
+
+from services.evaluation.counters import MAX_DAYS_BUCKET
 
 LEVELS = (5, 4, 3, 2, 1)
-SATISFIED_LEVELS = frozenset({3, 4, 5})
-BAD_LEVELS = frozenset({1, 2})
+PENDING_BUCKETS = ("overdue", "due", "soon", "later")
 
 
 def ratio(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
+    return None if not whole else round(part / whole, 4)
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def percentile(histogram: dict[int, int], fraction: float = 0.9) -> int | None:
+    """Nearest-rank percentile of a {value: count} histogram."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank, seen = math.ceil(fraction * total), 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return max(histogram)
 
 
-def rating_summary(levels: list[int]) -> dict:
-    return {"count": len(levels), "by_level": {str(level): levels.count(level) for level in LEVELS}}
+def pending_bucket(remaining: int) -> str:
+    if remaining < 0:
+        return "overdue"
+    if remaining <= 1:
+        return "due"
+    return "soon" if remaining <= 5 else "later"
 
 
-def compute(facts: Iterable[dict], ratings: Iterable[dict], complaints: int = 0) -> dict:
-    facts = list(facts)
-    completed = [fact for fact in facts if fact.get("decided_on")]
-    days = [fact["used_working_days"] for fact in completed if _is_number(fact.get("used_working_days"))]
-    levels = [rating["level"] for rating in ratings]
-    satisfied = sum(1 for level in levels if level in SATISFIED_LEVELS)
+def compose(sums: dict, histogram: dict[int, int] | None = None, pending: dict | None = None) -> dict:
+    """The metrics view from summed counters (missing fields read as 0)."""
+    get = lambda name: int(sums.get(name) or 0)  # noqa: E731
+    completed, ratings = get("completed"), get("ratings")
+    days_n = get("days_n")
+    by_level = {str(level): int((sums.get("level") or {}).get(str(level)) or sums.get(f"level.{level}") or 0)
+                for level in LEVELS}
     return {
-        "received": len(facts),
-        "accepted": sum(1 for fact in facts if fact.get("accepted_on")),
-        "refused": sum(1 for fact in facts if fact.get("refused")),
-        "completed": len(completed),
-        "on_time_rate": ratio(sum(1 for fact in completed if fact.get("on_time") is True), len(completed)),
-        "early_rate": ratio(sum(1 for fact in completed if fact.get("early") is True), len(completed)),
-        "avg_working_days": round(sum(days) / len(days), 2) if days else None,
-        "ratings": rating_summary(levels),
-        "satisfaction_rate": ratio(satisfied, len(levels)),
-        "bad_ratings": sum(1 for level in levels if level in BAD_LEVELS),
-        "complaints": complaints,
+        "received": get("received"),
+        "accepted": get("accepted"),
+        "refused": get("refused"),
+        "completed": completed,
+        "approved": get("approved"),
+        "denied": get("denied"),
+        "on_time": get("on_time"),
+        "on_time_rate": ratio(get("on_time"), completed),
+        "early_rate": ratio(get("early"), completed),
+        "avg_working_days": round(get("days_sum") / days_n, 2) if days_n else None,
+        "p90_working_days": percentile(histogram or {}),
+        "p90_capped_at": MAX_DAYS_BUCKET,
+        "pending": {bucket: int((pending or {}).get(bucket, 0)) for bucket in PENDING_BUCKETS},
+        "ratings": {"count": ratings, "by_level": by_level},
+        "satisfaction_rate": ratio(get("satisfied"), ratings),
+        "bad_ratings": get("bad_ratings"),
+        "follow_ups": {"opened": get("follow_ups"), "closed": get("follow_ups_closed"),
+                       "rectified": get("follow_ups_rectified"), "dismissed": get("follow_ups_dismissed"),
+                       "closed_on_time": get("follow_ups_on_time")},
+        "rectification_rate": ratio(get("follow_ups_rectified"), get("follow_ups")),
+        "complaints": get("complaints"),
+        "complaints_closed": get("complaints_closed"),
+        "complaints_substantiated": get("complaints_substantiated"),
+        "complaint_closure_rate": ratio(get("complaints_closed"), get("complaints")),
     }

@@ -2,21 +2,15 @@
 
 Levels follow the national 好差评 interface: 5 = 非常满意 … 1 = 非常不满意.
 Levels 1-2 are bad ratings (差评): they must carry a reason and open a follow-up
-(回访整改) to be rectified within RECTIFY_WORKING_DAYS working days (15 by default).
+(回访整改, services/evaluation/follow_ups.py). After that follow-up closes the
+applicant may rate the case once more (round 2).
 """
-import datetime as dt
-
-from services.common.calendar import OfficialCalendar
-from services.common.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 
-# Working days on the official calendar, as approval counts them (the same pure domain module).
-CLOCK = WorkingDayClock(OfficialCalendar())
 LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 BAD_LEVELS = frozenset({1, 2})
 CHANNELS = ("window", "sms", "web", "app", "province")
 DEFAULT_CHANNEL = "web"
-DEFAULT_RECTIFY_WORKING_DAYS = 15
 COMMENT_MAX = 1000
 # A staff member may never enter or change a rating.
 STAFF_ROLES = frozenset({"clerk", "chief_rep", "reviewer", "department_admin", "supervisor", "centre_admin"})
@@ -48,8 +42,15 @@ def validate(level, comment, channel) -> tuple[int, str | None, str]:
     return level, comment, channel
 
 
+def by_query_code(actor) -> bool:
+    """A walk-in applicant without an account, let in by the case's query code (查询码) at the gateway."""
+    return isinstance(actor, dict) and actor.get("role") == "applicant" and actor.get("via") == "query_code"
+
+
 def check_actor(actor) -> None:
-    """Staff may never rate; an anonymous call may not either."""
+    """Staff may never rate; an anonymous call may not either (a query-code holder is not anonymous)."""
+    if by_query_code(actor):
+        return
     if not isinstance(actor, dict) or not actor.get("username"):
         raise Forbidden("评价须由办件申请人本人提交")
     if actor.get("role") in STAFF_ROLES:
@@ -61,6 +62,10 @@ def check_may_rate(actor: dict, facts: dict | None, case_no: str) -> None:
     check_actor(actor)
     if facts is None:
         raise NotFound(f"办件 {case_no} 不存在")
+    if by_query_code(actor):  # the gateway checked the query code against this case
+        if not facts.get("decided_on"):
+            raise Conflict(f"办件 {case_no} 尚未办结，暂不能评价")
+        return
     username, role = actor["username"], actor.get("role")
     submitted_by = facts.get("submitted_by")
     is_owner = facts.get("owner") is not None and username == facts.get("owner")
@@ -71,10 +76,13 @@ def check_may_rate(actor: dict, facts: dict | None, case_no: str) -> None:
         raise Conflict(f"办件 {case_no} 尚未办结，暂不能评价")
 
 
-def follow_up(rated_on: dt.date, working_days: int = DEFAULT_RECTIFY_WORKING_DAYS) -> dict:
-    """The follow-up (回访整改) a bad rating opens: rectify within `working_days` working days."""
-    return {
-        "status": "open",
-        "opened_on": rated_on.isoformat(),
-        "rectify_by": CLOCK.deadline(rated_on, working_days).value.isoformat(),
-    }
+def next_round(existing: list[dict], case_no: str) -> int:
+    """1 for the first rating; 2 once the first one's follow-up has closed; otherwise 409."""
+    if not existing:
+        return 1
+    first = existing[0]
+    if len(existing) == 1 and (first.get("follow_up") or {}).get("status") == "closed":
+        return 2
+    if len(existing) == 1 and first.get("follow_up"):
+        raise Conflict(f"办件 {case_no} 的差评回访整改尚未办结，办结后方可再次评价")
+    raise Conflict(f"办件 {case_no} 已评价，不能重复评价")

@@ -1,55 +1,48 @@
 """Evaluation service: keeps per-case facts from the case events, takes ratings
-(好差评) and complaints (投诉), and computes the metrics."""
+(好差评) with their follow-ups (回访整改) and complaints (投诉), keeps the
+accountability records (责任追究), and serves metrics, rankings and reports."""
+import base64
 import datetime as dt
-import re
 import uuid
+
+from nameko.timer import timer
 
 from services.common import contracts
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
-from services.common.errors import InvalidInput, field_error
+from services.common.errors import Conflict, Forbidden
 from services.common.handlers import handle
-from services.common.localtime import local_date
+from services.common.localtime import local_date, local_today
 from services.common.masking import mask_text
 from services.common.mongo import Storage
-from services.common.outbox import Outbox, new_document_with_events
+from services.common.outbox import Outbox, new_document_with_events, update_with_events
 from services.common.rpc import rpc
-from services.evaluation import complaints, metrics, ratings
-from services.evaluation.dependencies import RectifyWorkingDays
+from services.evaluation import (
+    accountability,
+    complaint_steps,
+    complaints,
+    counters,
+    follow_ups,
+    queries,
+    ratings,
+    reports,
+)
+from services.evaluation.dependencies import EvaluationSettings
 from services.evaluation.facts import facts_from
+from services.evaluation.facts import local_date as day_of
 from services.evaluation.store import EvaluationStore
+from services.evaluation.views import complaint_view, follow_up_view, rating_view
 
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SWEEP_SECONDS = 10
+REBUILDERS = frozenset({"supervisor", "centre_admin"})
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _period(date_from, date_to) -> tuple[str | None, str | None]:
-    errors = []
-    for field, value in (("from", date_from), ("to", date_to)):
-        if value is None:
-            continue
-        try:
-            ok = isinstance(value, str) and DATE.match(value) and dt.date.fromisoformat(value)
-        except ValueError:
-            ok = False
-        if not ok:
-            errors.append(field_error(field, "日期格式须为 YYYY-MM-DD"))
-    if not errors and date_from and date_to and date_from > date_to:
-        errors.append(field_error("to", "结束日期不能早于开始日期"))
-    if errors:
-        raise InvalidInput("统计区间有误", errors)
-    return date_from, date_to
-
-
-def _rating_view(doc: dict) -> dict:
-    view = {name: doc.get(name) for name in ("case_no", "level", "label", "bad", "comment", "channel", "created_at")}
-    view["id"] = doc["_id"]
-    if doc.get("follow_up"):
-        view["follow_up"] = doc["follow_up"]
-    return view
+def _limit(value, default=50) -> int:
+    return max(1, min(int(value or default), 500))
 
 
 class EvaluationService(OutboxSweeper):
@@ -57,8 +50,7 @@ class EvaluationService(OutboxSweeper):
     request_id = RequestId()
     store = Storage(EvaluationStore)
     outbox = Outbox("ratings", "complaints")
-    rectify_working_days = RectifyWorkingDays()
-
+    settings = EvaluationSettings()
 
     # --- case facts from events ------------------------------------------------
     @handle(contracts.APPLICATION_RECEIVED)
@@ -83,69 +75,208 @@ class EvaluationService(OutboxSweeper):
 
     def _record(self, event: dict) -> None:
         self.store.record_facts(event["case_no"], event["event_id"], facts_from(event))
+        self.store.reconcile("case_facts", counters.FACT, event["case_no"])
 
-    # --- ratings ------------------------------------------------------------------
+    # --- accountability sources from approval ------------------------------------
+    @handle(contracts.AUTHORITY_VIOLATION)
+    def on_authority_violation(self, event):
+        day = dt.date.fromisoformat(day_of(event.get("at") or event["occurred_at"]))
+        self.store.add_record(accountability.record(
+            "authority_violation", event.get("case_no"), event.get("actor"), event.get("department"),
+            f"越权审批：{event.get('action')}（{mask_text(event.get('reason') or '')}）", day,
+            key=f"authority_violation:{event['event_id']}"))
+
+    @handle(contracts.SUPERVISION_ALERT)
+    def on_supervision_alert(self, event):
+        if event.get("state") != "red":  # yellow is a warning, not a violation
+            return
+        day = dt.date.fromisoformat(day_of(event["occurred_at"]))
+        self.store.add_record(accountability.record(
+            "overdue_case", event["case_no"], event.get("responsible"), event.get("department"),
+            f"办件超期（{event.get('stage')}，期限 {event.get('deadline')}）", day,
+            key=f"overdue_case:{event['case_no']}"))
+
+    # --- ratings and follow-ups --------------------------------------------------------
     @rpc
     def rate(self, case_no, actor, level, comment=None, channel=None):
         ratings.check_actor(actor)
         level, comment, channel = ratings.validate(level, comment, channel)
         facts = self.store.facts(case_no)
         ratings.check_may_rate(actor, facts, case_no)
+        round_ = ratings.next_round(self.store.ratings_of(case_no), case_no)
         now = _now()
+        today = local_date(now)
         doc = {
-            "_id": uuid.uuid4().hex, "case_no": case_no, "level": level, "label": ratings.LEVEL_LABELS[level],
-            "bad": ratings.is_bad(level), "comment": comment, "channel": channel, "created_at": now.isoformat(),
-            "rated_by": actor["username"], "department": facts.get("department"),
-            "item_code": facts.get("item_code"), "owner": facts.get("owner"), "received_on": facts.get("received_on"),
+            "_id": uuid.uuid4().hex, "case_no": case_no, "round": round_, "level": level,
+            "label": ratings.LEVEL_LABELS[level], "bad": ratings.is_bad(level), "comment": comment,
+            "channel": channel, "created_at": now.isoformat(), "rated_on": today.isoformat(),
+            "rated_by": actor.get("username"), "via": actor.get("via"), "department": facts.get("department"),
+            "item_code": facts.get("item_code"), "owner": facts.get("owner"),
+            "staff": facts.get("received_by") or facts.get("decided_by"), "received_on": facts.get("received_on"),
+            "version": 1,
         }
-        if doc["bad"]:
-            opened = ratings.follow_up(local_date(now), self.rectify_working_days)
-            doc["follow_up"] = {"id": doc["_id"], **opened}
+        if doc["bad"]:  # opened in the same write as the rating
+            doc["follow_up"] = follow_ups.open_follow_up(doc["_id"], today, self.settings.rectify_working_days)
         event = contracts.event(
             contracts.RATING_SUBMITTED, request_id=self.request_id, case_no=case_no,
             department=doc["department"], item_code=doc["item_code"], owner=doc["owner"], level=level,
             bad=doc["bad"], comment=mask_text(comment) if comment else None, channel=channel,
         )
         self.store.add_rating(new_document_with_events(doc, [event]))
-        if doc["bad"]:
-            self.store.open_follow_up({
-                **doc["follow_up"], "_id": doc["_id"], "case_no": case_no, "department": doc["department"],
-                "level": level, "comment": comment,
-            })
+        self.store.reconcile("ratings", counters.RATING, doc["_id"])
         self.outbox.flush("ratings", doc["_id"])
-        return _rating_view(doc)
+        return rating_view(doc)
 
-    # --- metrics ------------------------------------------------------------------
     @rpc
-    def metrics(self, department=None, date_from=None, date_to=None):
-        date_from, date_to = _period(date_from, date_to)
-        result = metrics.compute(
-            self.store.facts_in_period(department, date_from, date_to),
-            self.store.ratings_in_period(department, date_from, date_to),
-            self.store.count_complaints(department, date_from, date_to),
-        )
-        return {**result, "department": department, "from": date_from, "to": date_to}
+    def list_follow_ups(self, department=None, state=None, limit=50):
+        queries.check_choice("state", state, follow_ups.STATES)
+        today = local_today()
+        return [follow_up_view(d, today) for d in self.store.follow_ups(department, state, _limit(limit))]
+
+    @rpc
+    def get_follow_up(self, follow_up_id):
+        return follow_up_view(self.store.rating(follow_up_id), local_today())
+
+    @rpc
+    def follow_up_transition(self, follow_up_id, action, actor, note=None):
+        doc = self.store.rating(follow_up_id)
+        now = _now()
+        step = follow_ups.apply(doc["follow_up"], doc.get("department"), action, actor, note, now, local_date(now))
+        update = {"$set": {f"follow_up.{k}": v for k, v in step.changes.items()},
+                  "$push": {"follow_up.history": step.entry}}
+        event = contracts.event(
+            contracts.FOLLOW_UP_UPDATED, request_id=self.request_id, follow_up_id=doc["_id"],
+            case_no=doc["case_no"], department=doc.get("department"), item_code=doc.get("item_code"),
+            owner=doc.get("owner"), status=step.state, action=action,
+            outcome=step.changes.get("outcome", doc["follow_up"].get("outcome")),
+            note=mask_text(step.entry.get("note") or "") or None, rectify_by=doc["follow_up"]["rectify_by"])
+        if not update_with_events(self.store.ratings, doc["_id"], doc.get("version"), update, [event]):
+            raise Conflict("回访整改已被他人更新，请刷新后重试")
+        self.store.reconcile("ratings", counters.RATING, doc["_id"])
+        self.outbox.flush("ratings", doc["_id"])
+        return self.get_follow_up(follow_up_id)
 
     # --- complaints -------------------------------------------------------------------
     @rpc
     def create_complaint(self, complaint, actor=None):
         fields = complaints.validate(complaint)
         now = _now()
+        today = local_date(now)
+        facts = self.store.facts(fields["case_no"]) if fields.get("case_no") else None
         doc = {
             "_id": uuid.uuid4().hex, **fields, "status": complaints.RECEIVED, "created_at": now.isoformat(),
-            "created_on": local_date(now).isoformat(),
-            "submitted_by": (actor or {}).get("username"),
-            "history": [{"at": now.isoformat(), "status": complaints.RECEIVED}],
+            "created_on": today.isoformat(), "submitted_by": (actor or {}).get("username"),
+            "item_code": (facts or {}).get("item_code"), "status_since": today.isoformat(),
+            "due": complaint_steps.due_for(complaints.RECEIVED, today, self.settings.complaint_limits),
+            "history": [{"at": now.isoformat(), "status": complaints.RECEIVED, "action": "receive",
+                         "actor": (actor or {}).get("username"), "actor_role": (actor or {}).get("role")}],
+            "version": 1,
         }
         event = contracts.event(
             contracts.COMPLAINT_RECEIVED, request_id=self.request_id, complaint_id=doc["_id"],
             department=fields["department"], case_no=fields["case_no"], subject=mask_text(fields["subject"]),
         )
         self.store.add_complaint(new_document_with_events(doc, [event]))
+        self.store.reconcile("complaints", counters.COMPLAINT, doc["_id"])
         self.outbox.flush("complaints", doc["_id"])
-        return complaints.view(doc)
+        return complaint_view(doc, today)
 
     @rpc
     def get_complaint(self, complaint_id):
-        return complaints.view(self.store.complaint(complaint_id))
+        return complaint_view(self.store.complaint(complaint_id), local_today())
 
+    @rpc
+    def list_complaints(self, department=None, status=None, supervision=None, limit=50):
+        queries.check_choice("status", status, complaint_steps.STATUSES)
+        queries.check_choice("supervision", supervision, ("green", "yellow", "red"))
+        today = local_today()
+        views = [complaint_view(d, today) for d in self.store.list_complaints(department, status, _limit(limit))]
+        return [v for v in views if not supervision or v["supervision"]["state"] == supervision]
+
+    @rpc
+    def complaint_transition(self, complaint_id, action, actor, params=None):
+        doc = self.store.complaint(complaint_id)
+        now = _now()
+        step = complaint_steps.apply(doc, action, actor, params or {}, now, local_date(now),
+                                     self.settings.complaint_limits)
+        changes = dict(step.changes)
+        if step.accountability:  # written in the same update; the record itself follows (sweep on a crash)
+            changes["accountability_pending"] = step.accountability
+        event = contracts.event(
+            contracts.COMPLAINT_UPDATED, request_id=self.request_id, complaint_id=complaint_id,
+            department=doc["department"], case_no=doc.get("case_no"), subject=mask_text(doc["subject"]),
+            status=step.status, action=action, submitted_by=doc.get("submitted_by"),
+            reply=mask_text(changes.get("reply") or "") or None)
+        update = {"$set": changes, "$push": {"history": step.entry}}
+        if not update_with_events(self.store.complaints, complaint_id, doc.get("version"), update, [event]):
+            raise Conflict("投诉已被他人更新，请刷新后重试")
+        self._write_pending_record(complaint_id, step.accountability)
+        self.store.reconcile("complaints", counters.COMPLAINT, complaint_id)
+        self.outbox.flush("complaints", complaint_id)
+        return self.get_complaint(complaint_id)
+
+    def _write_pending_record(self, complaint_id: str, record: dict | None) -> None:
+        if record:
+            day = dt.date.fromisoformat(record["date"])
+            self.store.add_record({**record, "year": day.year})
+            self.store.complaints.update_one({"_id": complaint_id}, {"$unset": {"accountability_pending": ""}})
+
+    # --- accountability ------------------------------------------------------------------
+    @rpc
+    def accountability(self, year=None, department=None):
+        year = queries.year(year)
+        people, units = self.store.record_counts(year, department)
+        return accountability.summary(year, people, units)
+
+    @rpc
+    def accountability_records(self, year=None, department=None, username=None):
+        return [{k: v for k, v in r.items()} | {"id": r["_id"]} for r in
+                self.store.records(queries.year(year), department, username)]
+
+    @rpc
+    def record_accountability(self, record, actor):
+        entry = accountability.manual(record, actor, local_today())
+        self.store.add_record(entry)
+        return {**entry, "id": entry["_id"]}
+
+    # --- metrics, rankings, reports --------------------------------------------------------
+    @rpc
+    def metrics(self, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None):
+        return queries.metrics(self.store, department, date_from, date_to, staff, item_code, period)
+
+    @rpc
+    def rankings(self, period):
+        return queries.rankings(self.store, period)
+
+    @rpc
+    def get_ranking_formula(self):
+        return queries.formula(self.store)
+
+    @rpc
+    def set_ranking_formula(self, formula, actor):
+        return queries.set_formula(self.store, formula, actor, _now())
+
+    @rpc
+    def monthly_report(self, period, department=None, fmt="xlsx"):
+        data = queries.report_data(self.store, period, department)
+        content, content_type, suffix = reports.render(data, fmt)
+        return {"filename": f"monthly-report-{data['period']}{'-' + department if department else ''}.{suffix}",
+                "content_type": content_type, "content_base64": base64.b64encode(content).decode("ascii")}
+
+    @rpc
+    def rebuild_metrics(self, actor):
+        if (actor or {}).get("role") not in REBUILDERS:
+            raise Forbidden("只有督查人员或中心管理员可以重建统计")
+        return self.store.rebuild_counters()
+
+    # --- the sweep: what a crash left half-done, and overdue follow-ups -------------------------
+    @timer(interval=SWEEP_SECONDS)
+    def sweep_evaluation(self):
+        for collection, kind, doc_id in self.store.pending_reconciles():
+            self.store.reconcile(collection, kind, doc_id)
+        for doc in self.store.complaints.find({"accountability_pending": {"$exists": True}}).limit(200):
+            self._write_pending_record(doc["_id"], doc["accountability_pending"])
+        today = local_today()
+        for doc in self.store.overdue_follow_ups(today.isoformat()):
+            self.store.add_record(follow_ups.unrectified_record(doc, doc.get("staff"), today) | {"year": today.year})
+            self.store.mark_overdue_recorded(doc["_id"])

@@ -1,38 +1,46 @@
 """The evaluation service's own collections: case_facts (_id = case_no), ratings
-(one per case), follow_ups (回访整改) and complaints.
+(one per case and round; a bad rating carries its follow-up), complaints,
+accountability records, metric_counters (pre-aggregated) and settings.
 
 Case facts remember the ids of the events applied to them, so an event handled
-twice changes nothing the second time.
+twice changes nothing the second time. Counters follow the documents through
+`reconcile` (see services/evaluation/counters.py).
 """
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import Conflict, NotFound
+from services.evaluation import counters
+from services.evaluation.counters_store import CounterStore
 
-FACT_FIELDS = ("accepted_on", "refused", "decided_on", "on_time", "early", "used_working_days")
-
-
-def _period(department, date_from, date_to, date_field) -> dict:
-    query = {"department": department} if department else {}
-    span = {op: value for op, value in (("$gte", date_from), ("$lte", date_to)) if value}
-    if span:
-        query[date_field] = span
-    return query
+HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, "counters_pending": 0, "events": 0}
 
 
-class EvaluationStore:
+class EvaluationStore(CounterStore):
     def __init__(self, db):
+        super().__init__(db)
         self.case_facts = db.case_facts
         self.ratings = db.ratings
-        self.follow_ups = db.follow_ups
         self.complaints = db.complaints
+        self.accountability = db.accountability
+        self.settings = db.settings
 
     def ensure_indexes(self):
+        super().ensure_indexes()
         self.case_facts.create_index([("department", ASCENDING), ("received_on", ASCENDING)])
-        self.ratings.create_index("case_no", unique=True)
-        self.ratings.create_index([("department", ASCENDING), ("received_on", ASCENDING)])
-        self.follow_ups.create_index([("status", ASCENDING), ("rectify_by", ASCENDING)])
+        self.case_facts.create_index([("open_due", ASCENDING)], sparse=True)
+        if "case_no_1" in self.ratings.index_information():  # one rating per case became one per round
+            self.ratings.drop_index("case_no_1")
+        self.ratings.create_index([("case_no", ASCENDING), ("round", ASCENDING)], unique=True)
+        self.ratings.create_index([("follow_up.status", ASCENDING), ("follow_up.rectify_by", ASCENDING)],
+                                  sparse=True)
+        self.ratings.create_index([("department", ASCENDING), ("rated_on", ASCENDING)])
         self.complaints.create_index([("department", ASCENDING), ("created_on", ASCENDING)])
+        self.complaints.create_index([("status", ASCENDING), ("due", ASCENDING)])
+        self.accountability.create_index([("year", ASCENDING), ("department", ASCENDING)])
+        self.accountability.create_index([("year", ASCENDING), ("username", ASCENDING)])
+        for collection in (self.case_facts, self.ratings, self.complaints):
+            collection.create_index("counters_pending", sparse=True)
 
     # --- case facts -------------------------------------------------------------
     def record_facts(self, case_no: str, event_id: str, facts: dict) -> bool:
@@ -52,34 +60,170 @@ class EvaluationStore:
         raise RuntimeError(f"could not record facts of {case_no}")
 
     def facts(self, case_no: str) -> dict | None:
-        return self.case_facts.find_one({"_id": case_no}, {"events": 0})
+        return self.case_facts.find_one({"_id": case_no}, {"events": 0, "counted": 0})
 
-    def facts_in_period(self, department, date_from, date_to) -> list[dict]:
-        projection = {name: 1 for name in FACT_FIELDS}
-        return list(self.case_facts.find(_period(department, date_from, date_to, "received_on"), projection))
+    def pending_by_due(self, department) -> dict[str, int]:
+        """{promised date: open cases} of cases accepted and not decided, grouped by the database."""
+        match = {"open_due": {"$exists": True}, **({"department": department} if department else {})}
+        rows = self.case_facts.aggregate([{"$match": match}, {"$group": {"_id": "$open_due", "n": {"$sum": 1}}}])
+        return {row["_id"]: row["n"] for row in rows}
 
     # --- ratings and follow-ups ---------------------------------------------------
+    def ratings_of(self, case_no: str) -> list[dict]:
+        return list(self.ratings.find({"case_no": case_no}, HIDDEN).sort("round", ASCENDING))
+
     def add_rating(self, document: dict) -> None:
         try:
             self.ratings.insert_one(document)
         except DuplicateKeyError:
             raise Conflict(f"办件 {document['case_no']} 已评价，不能重复评价") from None
 
-    def open_follow_up(self, follow_up: dict) -> None:
-        self.follow_ups.update_one({"_id": follow_up["_id"]}, {"$setOnInsert": follow_up}, upsert=True)
+    def rating(self, rating_id: str) -> dict:
+        doc = self.ratings.find_one({"_id": rating_id, "follow_up": {"$exists": True}}, HIDDEN)
+        if doc is None:
+            raise NotFound(f"回访整改 {rating_id} 不存在")
+        return doc
 
-    def ratings_in_period(self, department, date_from, date_to) -> list[dict]:
-        return list(self.ratings.find(_period(department, date_from, date_to, "received_on"), {"level": 1}))
+    def follow_ups(self, department, state, limit: int) -> list[dict]:
+        query = {"follow_up": {"$exists": True}}
+        if department:
+            query["department"] = department
+        if state:
+            query["follow_up.status"] = state
+        return list(self.ratings.find(query, HIDDEN).sort("follow_up.rectify_by", ASCENDING).limit(limit))
+
+    def overdue_follow_ups(self, today: str, limit: int = 200) -> list[dict]:
+        return list(self.ratings.find({"follow_up.status": {"$ne": "closed"}, "follow_up.rectify_by": {"$lt": today},
+                                       "follow_up.overdue_recorded": {"$ne": True}}).limit(limit))
+
+    def mark_overdue_recorded(self, rating_id: str) -> None:
+        self.ratings.update_one({"_id": rating_id}, {"$set": {"follow_up.overdue_recorded": True}})
 
     # --- complaints -----------------------------------------------------------------
     def add_complaint(self, document: dict) -> None:
         self.complaints.insert_one(document)
 
     def complaint(self, complaint_id: str) -> dict:
-        doc = self.complaints.find_one({"_id": complaint_id}, {"outbox": 0, "outbox_pending": 0})
+        doc = self.complaints.find_one({"_id": complaint_id}, HIDDEN)
         if doc is None:
             raise NotFound(f"投诉 {complaint_id} 不存在")
         return doc
 
-    def count_complaints(self, department, date_from, date_to) -> int:
-        return self.complaints.count_documents(_period(department, date_from, date_to, "created_on"))
+    def list_complaints(self, department, status, limit: int) -> list[dict]:
+        query = {**({"department": department} if department else {}), **({"status": status} if status else {})}
+        return list(self.complaints.find(query, HIDDEN).sort([("due", ASCENDING), ("created_at", ASCENDING)])
+                    .limit(limit))
+
+    # --- accountability ----------------------------------------------------------
+    def add_record(self, record: dict) -> bool:
+        """Store a record once (its _id is a natural key); False if it was there already."""
+        try:
+            self.accountability.insert_one(record)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def records(self, year: int, department=None, username=None) -> list[dict]:
+        query = {"year": year, **({"department": department} if department else {}),
+                 **({"username": username} if username else {})}
+        return list(self.accountability.find(query).sort("date", ASCENDING))
+
+    def record_counts(self, year: int, department=None) -> tuple[list[dict], list[dict]]:
+        """Records per person and per unit in a year, counted by the database."""
+        match = {"year": year, **({"department": department} if department else {})}
+
+        def grouped(key: str) -> list[dict]:
+            rows = self.accountability.aggregate([
+                {"$match": {"$and": [match, {key: {"$ne": None}}]}},
+                {"$group": {"_id": f"${key}", "records": {"$sum": 1}, "sources": {"$push": "$source"},
+                            "department": {"$first": "$department"}}},
+            ])
+            return [{key: row["_id"], "records": row["records"], "sources": sorted(row["sources"]),
+                     **({"department": row["department"]} if key == "username" else {})} for row in rows]
+
+        return grouped("username"), grouped("department")
+
+    # --- settings (tiny) -----------------------------------------------------------
+    def setting(self, name: str) -> dict | None:
+        return self.settings.find_one({"_id": name})
+
+    def save_setting(self, name: str, value: dict) -> None:
+        self.settings.replace_one({"_id": name}, {"_id": name, **value}, upsert=True)
+
+    # --- counters ------------------------------------------------------------------
+    def reconcile(self, collection: str, kind: str, doc_id) -> None:
+        """Bring the counters in line with one document: apply a delta left pending by a crash,
+        then the difference between what the document contributes now and what it did."""
+        coll = self.db[collection]
+        for _ in range(10):
+            doc = coll.find_one({"_id": doc_id}, {"outbox": 0, "events": 0})
+            if doc is None:
+                return
+            if doc.get("counters_pending"):
+                pending = doc["counters_pending"]
+                self.apply_delta(pending["id"], pending["delta"])
+                coll.update_one({"_id": doc_id, "counters_pending.id": pending["id"]},
+                                {"$unset": {"counters_pending": ""}})
+                continue
+            wanted = counters.contributions(kind, doc)
+            extra = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
+            if wanted == doc.get("counted", []) and all(doc.get(k) == v for k, v in extra.items()):
+                return
+            seq = doc.get("counted_seq", 0)
+            delta = counters.difference(doc.get("counted"), wanted)
+            update = {"$set": {"counted": wanted, "counted_seq": seq + 1}}
+            for name, value in extra.items():
+                if value is None:
+                    update.setdefault("$unset", {})[name] = ""
+                else:
+                    update["$set"][name] = value
+            if delta:
+                update["$set"]["counters_pending"] = {
+                    "id": f"{doc_id}:{seq + 1}",
+                    "delta": [[key, name, value] for key, fields in delta.items() for name, value in fields.items()],
+                }
+            guard = {"_id": doc_id, "counted_seq": seq if seq else {"$exists": False},
+                     "counters_pending": {"$exists": False}}
+            coll.update_one(guard, update)
+        raise RuntimeError(f"could not reconcile counters of {collection}/{doc_id}")
+
+    def pending_reconciles(self, limit: int = 200) -> list[tuple[str, str, object]]:
+        """Documents a crash left with a delta not yet applied."""
+        found = []
+        for collection, kind in (("case_facts", counters.FACT), ("ratings", counters.RATING),
+                                 ("complaints", counters.COMPLAINT)):
+            found += [(collection, kind, d["_id"]) for d in
+                      self.db[collection].find({"counters_pending": {"$exists": True}}, {"_id": 1}).limit(limit)]
+        return found
+
+    def rebuild_counters(self) -> dict:
+        """Recompute every counter from the stored facts, ratings and complaints (maintenance)."""
+        totals, seen = {}, {}
+        for collection, kind in (("case_facts", counters.FACT), ("ratings", counters.RATING),
+                                 ("complaints", counters.COMPLAINT)):
+            coll, fixes = self.db[collection], []
+            seen[collection] = 0
+            for doc in coll.find({}, {"outbox": 0, "events": 0, "history": 0}):
+                seen[collection] += 1
+                wanted = counters.contributions(kind, doc)
+                for key, name, value in wanted:
+                    fields = totals.setdefault(key, {})
+                    fields[name] = fields.get(name, 0) + value
+                extra = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
+                if wanted != doc.get("counted") or doc.get("counters_pending") or any(
+                        doc.get(k) != v for k, v in extra.items()):
+                    update = {"$set": {"counted": wanted}, "$unset": {"counters_pending": ""}}
+                    for name, value in extra.items():
+                        if value is None:
+                            update["$unset"][name] = ""
+                        else:
+                            update["$set"][name] = value
+                    fixes.append(UpdateOne({"_id": doc["_id"]}, update))
+                if len(fixes) >= 1000:
+                    coll.bulk_write(fixes, ordered=False)
+                    fixes = []
+            if fixes:
+                coll.bulk_write(fixes, ordered=False)
+        self.replace_counters(totals)
+        return {"counters": len(totals), **seen}
+

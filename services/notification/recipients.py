@@ -66,6 +66,11 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
         if contact.get("email") and EMAIL in channels:
             deliveries.append(Delivery(recipient, APPLICANT, EMAIL, contact["email"]))
         return deliveries
+    # issue 6: the complainant (an account) and the rating applicant are told each step in their inbox
+    if event_type == contracts.COMPLAINT_UPDATED:
+        return [Delivery(event["submitted_by"], APPLICANT, INBOX)] if event.get("submitted_by") else []
+    if event_type == contracts.FOLLOW_UP_UPDATED:
+        return [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
     if event_type == contracts.RATING_SUBMITTED and not event.get("bad"):
         return []
     if event_type in (contracts.RATING_SUBMITTED, contracts.COMPLAINT_RECEIVED):

@@ -80,6 +80,15 @@ class NotificationService(ProvinceFeeds, Pingable):
     def deliver_new(self):
         self._courier().retry_due(statuses=(PENDING,))
 
+    # issue 6: the complainant and the applicant are told each step
+    @handle(contracts.COMPLAINT_UPDATED)
+    def on_complaint_updated(self, event):
+        self._notify(event)
+
+    @handle(contracts.FOLLOW_UP_UPDATED)
+    def on_follow_up_updated(self, event):
+        self._notify(event)
+
     @timer(interval=RETRY_SWEEP_SECONDS)
     def retry_deliveries(self):
         self._courier().retry_due()

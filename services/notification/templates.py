@@ -70,7 +70,32 @@ _INBOX = {
         "投诉提醒：${subject}",
         "收到对本部门的投诉（编号${complaint_id}${case_part}）：${subject}。请配合调查处理。",
     ),
+    # issue 6: complaint and follow-up steps
+    (contracts.COMPLAINT_UPDATED, APPLICANT): _t(
+        "投诉办理进度：${complaint_status}",
+        "您的投诉“${subject}”（编号${complaint_id}）办理进度：${complaint_status}。${reply_part}",
+    ),
+    (contracts.FOLLOW_UP_UPDATED, APPLICANT): _t(
+        "差评回访整改：${follow_up_status}",
+        "您对办件${case_no}的评价，回访整改进度：${follow_up_status}。${follow_up_detail}",
+    ),
 }
+
+# issue 6
+COMPLAINT_STATUS = {"received": "已登记", "assigned": "已交办承办人", "investigating": "调查中",
+                    "concluded": "已调查认定", "replied": "已答复", "closed": "已办结"}
+FOLLOW_UP_STATUS = {"open": "待回访", "contacted": "已回访", "rectified": "已整改", "dismissed": "经核查不予整改",
+                    "closed": "已办结"}
+
+
+def _follow_up_detail(event: dict) -> str:
+    note = mask_text(event.get("note") or "")
+    parts = [f"说明：{note}。" if note else ""]
+    if event.get("status") == "closed":
+        outcome = FOLLOW_UP_STATUS.get(event.get("outcome") or "", "")
+        parts.append(f"处理结果：{outcome}。您可以对该办件再次评价。")
+    return "".join(parts)
+
 
 _SMS = {
     (contracts.APPLICATION_ACCEPTED, APPLICANT): _t(
@@ -140,6 +165,11 @@ def _values(event: dict) -> dict:
         "subject": mask_text(event.get("subject") or ""),
         "complaint_id": event.get("complaint_id") or "",
         "case_part": f"，涉及办件{event['case_no']}" if event.get("case_no") else "",
+        # issue 6
+        "complaint_status": COMPLAINT_STATUS.get(event.get("status"), event.get("status") or ""),
+        "reply_part": f"答复：{mask_text(event['reply'])}" if event.get("reply") else "",
+        "follow_up_status": FOLLOW_UP_STATUS.get(event.get("status"), event.get("status") or ""),
+        "follow_up_detail": _follow_up_detail(event),
     }
 
 

@@ -49,7 +49,8 @@ GOOD = {"department": "health", "subject": "窗口推诿", "text": "多次往返
 
 
 def test_complaint_is_cleaned():
-    assert complaints.validate({**GOOD, "subject": " 窗口推诿 "}) == {**GOOD, "case_no": None, "channel": "web"}
+    assert complaints.validate({**GOOD, "subject": " 窗口推诿 "}) == {
+        **GOOD, "case_no": None, "channel": "web", "staff": None, "anonymous": False}
     assert complaints.validate({**GOOD, "channel": "hotline"})["channel"] == "hotline"
 
 
@@ -58,6 +59,8 @@ def test_complaint_names_every_bad_field():
         complaints.validate({"case_no": 7, "subject": "x" * 201, "text": " ", "channel": "fax"})
     assert [e["field"] for e in error.value.errors] == [
         "case_no", "department", "subject", "text", "contact", "channel"]
+    anonymous = complaints.validate({**GOOD, "contact": None, "anonymous": True, "channel": "suggestion_box"})
+    assert anonymous["contact"] is None and anonymous["anonymous"] is True
     with pytest.raises(InvalidInput) as error:
         complaints.validate("text")
     assert error.value.errors[0]["field"] == "complaint"

@@ -4,7 +4,7 @@ import pytest
 
 from services.common.calendar import OfficialCalendar
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.evaluation import ratings
+from services.evaluation import follow_ups, ratings
 
 
 def is_working_day(day):
@@ -13,7 +13,7 @@ def is_working_day(day):
 
 def add_working_days(start, days):
     """The follow-up's rectify-by date, `days` working days after `start`."""
-    return dt.date.fromisoformat(ratings.follow_up(start, days)["rectify_by"])
+    return dt.date.fromisoformat(follow_ups.open_follow_up("f", start, days)["rectify_by"])
 
 
 OWNER = {"username": "zhangsan", "role": "applicant", "department": None, "display_name": "张三"}
@@ -98,9 +98,36 @@ def test_undecided_case_is_a_conflict_and_unknown_case_not_found():
 
 def test_follow_up_is_due_in_15_working_days_by_default():
     # 2025-04-01 (Tue): Qingming 4-4..4-6 off, no make-up day in April before the 27th.
-    opened = ratings.follow_up(dt.date(2025, 4, 1))
-    assert opened == {"status": "open", "opened_on": "2025-04-01", "rectify_by": "2025-04-23"}
-    assert ratings.follow_up(dt.date(2025, 4, 1), 5)["rectify_by"] == "2025-04-09"
+    opened = follow_ups.open_follow_up("f1", dt.date(2025, 4, 1), follow_ups.rectify_days(None))
+    assert opened == {"id": "f1", "status": "open", "opened_on": "2025-04-01", "rectify_by": "2025-04-23",
+                      "outcome": None, "history": []}
+    assert follow_ups.open_follow_up("f1", dt.date(2025, 4, 1), 5)["rectify_by"] == "2025-04-09"
+
+
+@pytest.mark.parametrize("value", ["4", "16", 0])
+def test_rectify_limit_is_held_to_5_to_15_working_days(value):
+    with pytest.raises(ValueError):
+        follow_ups.rectify_days(value)
+
+
+def test_a_walk_in_applicant_rates_by_query_code_without_an_account():
+    walk_in = {"role": "applicant", "username": None, "via": "query_code"}
+    ratings.check_may_rate(walk_in, {**DECIDED, "owner": None}, "C1")
+    with pytest.raises(Conflict):
+        ratings.check_may_rate(walk_in, {"owner": None}, "C1")
+    with pytest.raises(Forbidden):
+        ratings.check_actor({"role": "applicant", "username": None})
+
+
+def test_second_rating_only_after_the_follow_up_closed():
+    assert ratings.next_round([], "C1") == 1
+    with pytest.raises(Conflict):
+        ratings.next_round([{"level": 5}], "C1")
+    with pytest.raises(Conflict):
+        ratings.next_round([{"level": 1, "follow_up": {"status": "contacted"}}], "C1")
+    assert ratings.next_round([{"level": 1, "follow_up": {"status": "closed"}}], "C1") == 2
+    with pytest.raises(Conflict):
+        ratings.next_round([{"level": 1, "follow_up": {"status": "closed"}}, {"level": 4}], "C1")
 
 
 def test_working_days_skip_holidays_and_count_make_up_days():

@@ -26,6 +26,8 @@ def sample(event_type, **overrides):
         "holder_name": "张三", "closed_on": "2025-03-22",
         "level": 1, "bad": True, "comment": f"态度差，我的身份证{ID_NUMBER}",
         "complaint_id": "c1", "subject": "窗口推诿",
+        "action": "close", "reply": f"已约谈，电话{PHONE}", "follow_up_id": "f1", "outcome": "rectified",
+        "note": f"已回访 {PHONE}", "rectify_by": "2025-04-10",
     }
     base.update(overrides)
     fields = {name: base[name] for name in contracts.EVENT_FIELDS[event_type]}
@@ -104,3 +106,16 @@ def test_applicant_events_have_all_three_channels():
     for event_type in APPLICANT_EVENTS:
         for channel in ("inbox", "sms", "email"):
             assert templates.has_template(event_type, "applicant", channel)
+
+
+def test_complainant_and_applicant_are_told_each_step():
+    replied = sample(contracts.COMPLAINT_UPDATED, status="replied", action="reply")
+    [delivery] = plan(replied, None, frozenset({"inbox", "sms"}))
+    assert (delivery.recipient, delivery.channel) == ("zhangsan", "inbox")
+    body = templates.render(replied, delivery.audience, delivery.channel).body
+    assert "已答复" in body and "已约谈" in body and PHONE not in body
+    assert plan(sample(contracts.COMPLAINT_UPDATED, submitted_by=None), None, frozenset({"inbox"})) == []
+    closed = sample(contracts.FOLLOW_UP_UPDATED, status="closed", action="close")
+    [delivery] = plan(closed, None, frozenset({"inbox"}))
+    body = templates.render(closed, delivery.audience, delivery.channel).body
+    assert "已办结" in body and "已整改" in body and "再次评价" in body

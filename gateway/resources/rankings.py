@@ -1,0 +1,28 @@
+"""红旗窗口 and 服务标兵 rankings, and the score formula the centre configures."""
+from gateway import schemas
+from gateway.access import OVERSIGHT_ROLES, STAFF_ROLES, require
+from gateway.resources.base import Resource
+from gateway.resources.evaluation import query_params
+from gateway.validation import read_json, validate
+from services.common.contracts import Evaluation
+
+RANKING_QUERY = {"type": "object", "properties": {"period": schemas.PERIOD}, "required": ["period"]}
+READERS = (*STAFF_ROLES, *OVERSIGHT_ROLES)
+
+
+class RankingsResource(Resource):
+    def on_get(self, req, resp):
+        require(req, *READERS)
+        query = validate(query_params(req, ("period",)), RANKING_QUERY)
+        resp.media = self.call(req, Evaluation.SERVICE, Evaluation.RANKINGS, query["period"])
+
+
+class RankingFormulaResource(Resource):
+    def on_get(self, req, resp):
+        require(req, *READERS)
+        resp.media = self.call(req, Evaluation.SERVICE, Evaluation.GET_RANKING_FORMULA)
+
+    def on_put(self, req, resp):
+        actor = require(req, *OVERSIGHT_ROLES)
+        body = validate(read_json(req), schemas.RANKING_FORMULA)
+        resp.media = self.call(req, Evaluation.SERVICE, Evaluation.SET_RANKING_FORMULA, body, actor)

@@ -1,0 +1,192 @@
+"""Pages over a FakeRpc: what they show, the session (login, CSRF, idle timeout, logout), what they send."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+from gateway_fakes import PASSWORD
+
+from gateway.pages import charts
+from gateway.pages.queue import queue_order
+from gateway.pages.sessions import COOKIE, LOGIN_COOKIE
+from services.common.errors import Forbidden
+
+ITEMS = json.loads((Path(__file__).resolve().parents[3] / "services/intake/seed_catalogue.json").read_text())["items"]
+CASE_NO = "411400-HEALTH-20260105-0001"
+
+
+def case_view(**extra):
+    return {"case_no": CASE_NO, "item_code": "HEALTH-PUBLIC-PLACE-NEW", "item_name": "公共场所卫生许可（新办）",
+            "department": "health", "channel": "window", "status": "in_review", "owner": "zhangsan",
+            "submitted_by": "clerk1",
+            "applicant": {"type": "person", "name": "王五", "id_number": "110105********002X"},
+            "missing": [], "deadlines": {"promised": "2026-01-20", "statutory": "2026-02-02"},
+            "clock": {"paused": False, "used_working_days": 3},
+            "history": [{"at": "2026-01-05T01:00:00+00:00", "status": "accepted", "action": "accept",
+                         "actor_role": "clerk", "actor": "clerk1"}],
+            "notice": {"kind": "acceptance_notice", "number": f"SL-{CASE_NO}", "date": "2026-01-05",
+                       "text": "王五：\n决定予以受理。"}, **extra}
+
+
+@pytest.fixture
+def catalogue(rpc):
+    rpc.on("intake", "list_items", lambda department=None, category=None:
+           [i for i in ITEMS if department in (None, i["department"])])
+    rpc.on("intake", "get_item", lambda code, version=None: next(i for i in ITEMS if i["code"] == code))
+    return rpc
+
+
+@pytest.fixture
+def browser_login(client, make_account):
+    """Log in through the login page like a browser; returns the session cookie dict."""
+
+    def log_in(username, role, department=None):
+        make_account(username, role, department)
+        form = client.simulate_get("/login")
+        login_token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
+        answer = client.simulate_post("/login", cookies={LOGIN_COOKIE: form.cookies[LOGIN_COOKIE].value},
+                                      body=f"username={username}&password={PASSWORD}&login_token={login_token}",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert answer.status_code == 303, answer.text
+        cookie = answer.cookies[COOKIE]
+        assert cookie.http_only and cookie.same_site == "Lax"
+        return {COOKIE: cookie.value}
+
+    return log_in
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def post_form(client, path, cookies, **fields):
+    from urllib.parse import urlencode
+    return client.simulate_post(path, cookies=cookies, body=urlencode(fields, doseq=True),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_catalogue_groups_items_and_searches_by_name(client, catalogue):
+    page = client.simulate_get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "卫生健康委员会" in page.text and "公共场所卫生许可（新办）" in page.text
+    found = client.simulate_get("/", params={"q": "饮用水"})
+    assert "生活饮用水" in found.text and "公共场所卫生许可（新办）" not in found.text
+
+
+def test_item_page_shows_every_fact_and_the_checklist(client, catalogue):
+    page = client.simulate_get("/items/HEALTH-PUBLIC-PLACE-NEW")
+    item = next(i for i in ITEMS if i["code"] == "HEALTH-PUBLIC-PLACE-NEW")
+    for text in (item["legal_basis"], item["fee"], "承诺办结时限", *(m["name"] for m in item["materials"])):
+        assert text in page.text
+
+
+def test_a_missing_api_is_said_plainly(client, rpc):
+    page = client.simulate_get("/results")
+    assert page.status_code == 200 and "暂不可用" in page.text
+
+
+def test_staff_pages_send_anonymous_people_to_login(client):
+    answer = client.simulate_get("/workbench")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=%2Fworkbench")
+
+
+def test_login_needs_the_form_token_and_a_right_password(client, make_account):
+    make_account("clerk9", "clerk", "health")
+    form = client.simulate_get("/login")
+    token = form.cookies[LOGIN_COOKIE].value
+    no_token = post_form(client, "/login", {LOGIN_COOKIE: token}, username="clerk9", password=PASSWORD)
+    assert no_token.status_code == 400 and COOKIE not in no_token.cookies
+    wrong = post_form(client, "/login", {LOGIN_COOKIE: token}, username="clerk9", password="nope-nope",
+                      login_token=token)
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
+
+
+def test_other_roles_are_refused_the_workbench(client, browser_login):
+    cookies = browser_login("zhangsan", "applicant")
+    answer = client.simulate_get("/workbench", cookies=cookies)
+    assert answer.status_code == 403 and "无权" in answer.text
+
+
+def test_case_page_offers_exactly_the_allowed_actions_and_posts_one(client, rpc, browser_login):
+    cookies = browser_login("chief9", "chief_rep", "health")
+    rpc.on("approval", "get_case", lambda case_no: case_view(allowed_actions=["approve", "deny"]))
+    rpc.on("approval", "transition", lambda case_no, action, actor, params: case_view(status="approved"))
+    page = client.simulate_get(f"/workbench/cases/{CASE_NO}", cookies=cookies)
+    assert page.status_code == 200
+    assert re.findall(r'data-action="([a-z_]+)"', page.text) == ["approve", "deny"]
+    done = post_form(client, f"/workbench/cases/{CASE_NO}/actions", cookies, csrf=csrf_of(page.text),
+                     action="deny", reason="场所不符合卫生要求")
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=deny")
+    call = rpc.calls_to("approval", "transition")[0]
+    assert call["args"][1] == "deny" and call["args"][3] == {"reason": "场所不符合卫生要求"}
+
+
+def test_a_refused_action_shows_the_reason(client, rpc, browser_login):
+    cookies = browser_login("chief8", "chief_rep", "health")
+    rpc.on("approval", "get_case", lambda case_no: case_view(allowed_actions=["approve"]))
+    rpc.on("approval", "transition", Forbidden("超出授权书范围：未授权准予许可"))
+    page = client.simulate_get(f"/workbench/cases/{CASE_NO}", cookies=cookies)
+    answer = post_form(client, f"/workbench/cases/{CASE_NO}/actions", cookies, csrf=csrf_of(page.text),
+                       action="approve")
+    assert answer.status_code == 403 and "超出授权书范围" in answer.text
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(client, rpc, browser_login):
+    cookies = browser_login("chief7", "chief_rep", "health")
+    rpc.on("approval", "get_case", lambda case_no: case_view(allowed_actions=["approve"]))
+    answer = post_form(client, f"/workbench/cases/{CASE_NO}/actions", cookies, csrf="forged", action="approve")
+    assert answer.status_code == 403 and "CSRF" in answer.text
+    assert rpc.calls_to("approval", "transition") == []
+
+
+def test_an_idle_session_ends(client, browser_login, store):
+    cookies = browser_login("clerk7", "clerk", "health")
+    store.accounts.database.page_sessions.update_many({}, {"$inc": {"last_seen": -3600}})
+    answer = client.simulate_get("/workbench", cookies=cookies)
+    assert answer.status_code == 303 and "expired=1" in answer.headers["location"]
+    assert "自动退出" in client.simulate_get(answer.headers["location"]).text
+
+
+def test_logout_ends_the_session(client, rpc, browser_login):
+    cookies = browser_login("clerk6", "clerk", "health")
+    rpc.on("intake", "list_items", [])
+    page = client.simulate_get("/workbench/apply", cookies=cookies)
+    assert post_form(client, "/logout", cookies, csrf=csrf_of(page.text)).status_code == 303
+    assert client.simulate_get("/workbench", cookies=cookies).status_code == 303
+
+
+def test_walk_in_application_sends_the_checked_materials_and_shows_the_notice(client, catalogue, browser_login):
+    cookies = browser_login("clerk5", "clerk", "health")
+    catalogue.on("intake", "submit_application",
+                 lambda application, actor, idempotency_key=None: case_view(status="accepted"))
+    catalogue.on("approval", "get_case", lambda case_no: case_view(status="accepted"))
+    form = client.simulate_get("/workbench/apply", params={"item": "HEALTH-PUBLIC-PLACE-NEW"}, cookies=cookies)
+    assert "营业执照复印件" in form.text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form.text).group(1)
+    answer = post_form(client, "/workbench/apply", cookies, csrf=csrf_of(form.text),
+                       item_code="HEALTH-PUBLIC-PLACE-NEW", idempotency_key=key, applicant_type="person",
+                       name="王五", id_number="11010519491231002X",
+                       phone="13800138000", materials=["APPLICATION_FORM", "ID_COPY"])
+    assert answer.status_code == 303 and answer.headers["location"].endswith("/notice")
+    call = catalogue.calls_to("intake", "submit_application")[0]
+    application, actor = call["args"]
+    assert application["channel"] == "window" and actor["username"] == "clerk5"
+    assert [m["code"] for m in application["materials"]] == ["APPLICATION_FORM", "ID_COPY"]
+    assert call["kwargs"] == {"idempotency_key": key}
+    notice = client.simulate_get(answer.headers["location"], cookies=cookies)
+    assert "受理通知书" in notice.text and "决定予以受理" in notice.text
+
+
+def test_queue_order_puts_urgent_then_fewest_days_first():
+    cases = [{"case_no": "a", "supervision": {"remaining_working_days": 5, "state": "green"}},
+             {"case_no": "b", "supervision": {"remaining_working_days": -1, "state": "red"}},
+             {"case_no": "c", "urgent": True, "supervision": {"remaining_working_days": 9}},
+             {"case_no": "d"}]
+    assert [c["case_no"] for c in queue_order(cases)] == ["c", "b", "a", "d"]
+
+
+def test_charts_escape_labels_and_describe_the_numbers():
+    svg = charts.bar_chart("收件量", [("<卫生>", 3), ("市场", 1)])
+    assert "&lt;卫生&gt;" in svg and "<desc>&lt;卫生&gt; 3；市场 1</desc>" in svg
+    line = charts.line_chart("趋势", ["10月", "11月"], [("满意率", [None, 0.5])])
+    assert "无数据" in line and "50%" in line
