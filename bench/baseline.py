@@ -1,18 +1,20 @@
-"""Starts and stops the baseline: the trivial Nameko service and the bare
-gunicorn+Falcon app, on the platform's broker, on a free loopback port."""
+"""Starts and stops the baselines: the baseline Nameko service and the bare
+gunicorn+Falcon app, on the platform's broker and database, on a free loopback port."""
 import os
 import urllib.request
 from pathlib import Path
 
+from bench import BASELINE_DATABASE, BASELINE_EVENTS
 from deploy.localstack import PYTHON, ROOT, ManagedProcess, free_port, wait_for
 
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 
 
 class Baseline:
-    def __init__(self, amqp_uri: str, logs: Path, workers: int, threads: int):
+    def __init__(self, amqp_uri: str, mongo_uri: str, logs: Path, workers: int, threads: int):
         self.port = free_port()
-        env = {**os.environ, "AMQP_URI": amqp_uri, "PYTHONPATH": str(ROOT),
+        self.amqp_uri, self.mongo_uri = amqp_uri, mongo_uri
+        env = {**os.environ, "AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "PYTHONPATH": str(ROOT),
                "GATEWAY_WORKERS": str(workers), "GATEWAY_THREADS": str(threads),
                "GATEWAY_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING"}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -30,6 +32,10 @@ class Baseline:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/ping"
 
+    @property
+    def submit_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/submit"
+
     def answers(self) -> bool:
         for process in (self.service, self.app):
             if not process.alive():
@@ -45,3 +51,12 @@ class Baseline:
     def stop(self) -> None:
         self.app.stop()
         self.service.stop()
+
+    def clean(self) -> None:
+        """Drop what the least-work baseline stored and published."""
+        from kombu import Connection
+        from pymongo import MongoClient
+
+        MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000).drop_database(BASELINE_DATABASE)
+        with Connection(self.amqp_uri) as connection:
+            connection.default_channel.queue_delete(BASELINE_EVENTS)

@@ -40,18 +40,31 @@ class StackClient:
     def item(self, code: str) -> dict:
         return _check(self.http.get(f"{self.url}/v1/items/{code}", timeout=TIMEOUT), f"read item {code}")
 
-    def create_clerks(self, admin_token: str, department: str, how_many: int, run_id: str) -> list[str]:
-        """Clerk accounts for the run, each logged in; returns their bearer tokens."""
+    def create_clerks(self, admin_token: str, department: str, how_many: int, run_id: str,
+                      role: str = "clerk") -> list[str]:
+        """Staff accounts (clerks by default) for the run, each logged in; returns their bearer tokens."""
         tokens = []
         for i in range(how_many):
-            username, password = f"bench-{run_id}-{i}", uuid.uuid4().hex
-            account = {"username": username, "password": password, "display_name": f"压测窗口人员{i}",
-                       "role": "clerk", "department": department}
+            username, password = f"bench-{run_id}-{role}-{i}", uuid.uuid4().hex
+            account = {"username": username, "password": password, "display_name": f"压测工作人员{i}",
+                       "role": role, "department": department}
             response = self.http.post(f"{self.url}/v1/accounts", json=account, timeout=TIMEOUT,
                                       headers={"Authorization": f"Bearer {admin_token}"})
-            _check(response, f"create clerk {username}")
+            _check(response, f"create {role} {username}")
             tokens.append(self.token(username, password))
         return tokens
+
+    def register_applicants(self, how_many: int, run_id: str, rng: random.Random) -> list[tuple[str, str]]:
+        """Applicant accounts (self-registered), each logged in; returns (username, token) pairs."""
+        applicants = []
+        for i in range(how_many):
+            username, password = f"bench-{run_id}-app-{i}", f"Bench-{uuid.uuid4().hex[:12]}"
+            account = {"username": username, "password": password, "display_name": f"压测申请人{i}",
+                       "phone": mobile(rng)}
+            _check(self.http.post(f"{self.url}/v1/accounts/register", json=account, timeout=TIMEOUT),
+                   f"register {username}")
+            applicants.append((username, self.token(username, password)))
+        return applicants
 
 
 def complete_application(item: dict, rng: random.Random) -> dict:

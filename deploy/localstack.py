@@ -107,6 +107,30 @@ class RabbitNode:
         with urllib.request.urlopen(request, timeout=2) as response:
             return response.status == 200 and port_open(self.amqp_port)
 
+    def alive(self) -> bool:
+        """The node runs: its start script has not exited and the Erlang VM it started is there."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        pid = self.vm_pid()
+        return pid is None or _pid_alive(pid)
+
+    def vm_pid(self) -> int | None:
+        try:
+            return int((self.base / "rabbit.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def kill(self) -> None:
+        """Die at once, as in a crash (the VM runs in a session of its own, under the rabbitmq user)."""
+        pid = self.vm_pid()
+        if pid and _pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        if self.process:
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
     def stop(self) -> None:
         if not self.process:
             return
@@ -118,6 +142,16 @@ class RabbitNode:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ManagedProcess:
@@ -222,6 +256,19 @@ class Stack:
         """The processes the run command watches and restarts."""
         return [p for p in (self.mongo, *self.services.values(), self.gateway) if p is not None]
 
+    def supervise(self) -> list[str]:
+        """Restart whatever has died, the broker first (everything else needs it); returns what was restarted."""
+        restarted = []
+        if self.rabbit.process is not None and not self.rabbit.alive():
+            self.rabbit.kill()  # whatever is left of it
+            self.rabbit.start()
+            restarted.append("rabbitmq")
+        for process in self.children():
+            if not process.alive():
+                process.start()
+                restarted.append(process.name)
+        return restarted
+
     def service_process(self, name: str, index: int = 0) -> ManagedProcess:
         return ManagedProcess(
             name, [PYTHON, "-m", "services.run", name], self.env, self.var / "logs" / f"{name}-{index}.log"
@@ -325,10 +372,8 @@ Press Ctrl-C to stop.""",
         )
         while True:
             time.sleep(1)
-            for process in stack.children():
-                if not process.alive():
-                    print(f"{process.name} exited; restarting (log: {process.log_path})", flush=True)
-                    process.start()
+            for name in stack.supervise():
+                print(f"{name} exited; restarted (logs: {stack.var / 'logs'})", flush=True)
     except KeyboardInterrupt:
         print("\n==> stopping", flush=True)
     finally:

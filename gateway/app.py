@@ -12,6 +12,7 @@ import falcon.media
 from gateway import errors, pages
 from gateway.accounts import ensure_admin
 from gateway.auth import Authenticator
+from gateway.idempotency import Idempotency, IdempotencyStore
 from gateway.metrics import Metrics
 from gateway.middleware import BodyLimit, Credentials, RateLimit, RequestContext
 from gateway.ratelimit import RateLimiter
@@ -22,17 +23,19 @@ from gateway.settings import GatewaySettings
 log = logging.getLogger(__name__)
 
 
-def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.App:
+def create_app(rpc, store, settings: GatewaySettings | None = None, dead_letters=None) -> falcon.App:
     settings = settings or GatewaySettings()
     store.ensure_indexes()
     ensure_admin(store, settings)
     metrics = Metrics()
     limiter = RateLimiter(store)
     authenticator = Authenticator(store, settings, limiter)
-    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics)
+    deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics,
+                dead_letters=dead_letters)
+    idempotency = Idempotency(IdempotencyStore(store.accounts.database), settings.rpc_timeout)
     app = falcon.App(middleware=[RequestContext(metrics), BodyLimit(settings.max_body_bytes),
                                  RateLimit(limiter, settings.rate_limit_per_minute, settings.trusted_proxies),
-                                 Credentials(authenticator)])
+                                 Credentials(authenticator), idempotency])
     app.req_options.strip_url_path_trailing_slash = True
     # Chinese text as UTF-8, not \u escapes: readable by people and half the bytes.
     utf8_json = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
@@ -47,6 +50,7 @@ def create_app(rpc, store, settings: GatewaySettings | None = None) -> falcon.Ap
 def get_app() -> falcon.App:
     from pymongo import MongoClient
 
+    from gateway.dead_letters import DeadLetterOffice
     from gateway.rpc import RpcClient
     from gateway.store import AccountStore
     from services.common.config import database_name, setting
@@ -58,8 +62,10 @@ def get_app() -> falcon.App:
                     service_concurrency=settings.service_concurrency)
     # pymongo directly: services.common.mongo would import nameko (and eventlet) into a threaded process.
     # Short timeouts: a database outage answers 503 in seconds instead of holding the thread for 30 s.
+    # Journaled: an idempotency answer or an account the gateway acknowledged survives a database crash.
     client = MongoClient(setting("MONGO_URI"), tz_aware=True, serverSelectionTimeoutMS=3000,
-                         connectTimeoutMS=3000, socketTimeoutMS=10000)
+                         connectTimeoutMS=3000, socketTimeoutMS=10000, w=1, journal=True)
     store = AccountStore(client[database_name("gateway")])
+    dead_letters = DeadLetterOffice(setting("AMQP_URI"), client[database_name("gateway")])
     log.info("gateway app created")
-    return create_app(rpc, store, settings)
+    return create_app(rpc, store, settings, dead_letters)

@@ -392,6 +392,53 @@ PATHS.update({
     },
 })
 
+# --- licences, documents, progress, results, catalogue editing (issue 7) ------------------------
+CODE_PARAM = query("code")
+PDF = {"200": {"description": "application/pdf（中文，含编号、日期、中心与部门名称）",
+               "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+PATHS["/v1/items"]["post"] = op(
+    "新增事项（部门管理员限本部门；中心管理员），版本 1",
+    {**ok("事项", status="201"), **problems(400, 401, 403, 409, 422)}, request=schemas.ITEM, tag="catalogue")
+PATHS["/v1/items/{code}"]["put"] = op(
+    "修改事项：生成新版本并留痕（承诺时限不得长于法定时限，否则 422）",
+    {**ok("新版本事项"), **problems(400, 401, 403, 404, 409, 422)}, request=schemas.ITEM_CHANGES,
+    parameters=[path_param("code")], tag="catalogue")
+PATHS["/v1/cases/{case_no}/rating"]["post"]["parameters"] = [*CASE_NO, CODE_PARAM]
+PATHS["/v1/cases/{case_no}/rating"]["post"]["summary"] = (
+    "好差评（每件一次）：申请人或其 API 客户端；评价器和短信链接无需账号，凭 ?code= 查询码")
+PATHS["/v1/cases/{case_no}/rating"]["post"]["responses"].update(problems(429))
+PATHS.update({
+    "/v1/items/{code}/versions": {"get": op(
+        "事项版本与修改记录（谁、何时、改了什么）", {**ok("{versions:[{version,changed_at,changed_by,changes}]}"),
+                                              **problems(404, 503)}, PUBLIC, parameters=[path_param("code")],
+        tag="catalogue")},
+    "/v1/departments": {"get": op("部门（名称、窗口、咨询与监督电话）", ok("{departments:[...]}"), PUBLIC,
+                                  tag="catalogue")},
+    "/v1/certificates": {"post": op(
+        "登记存量证照（平台上线前核发的许可证；部门管理员限本部门）",
+        {**ok("证照", status="201"), **problems(400, 401, 403, 422, 503)}, request=schemas.CERTIFICATE_REGISTRATION,
+        tag="certificates")},
+    "/v1/certificates/{certificate_no}/transitions": {"post": op(
+        "撤销（revoke）或注销（cancel）许可证，须说明理由（发证部门工作人员）",
+        {**ok("证照"), **problems(400, 401, 403, 404, 409, 422)}, request=schemas.CERTIFICATE_TRANSITION,
+        parameters=[path_param("certificate_no")], tag="certificates")},
+    "/v1/results": {"get": op(
+        "结果公示：许可决定（申请人脱敏）",
+        {**ok("{results:[{case_no,item_code,item_name,holder,decision,decided_on}]}"), **problems(422, 503)}, PUBLIC,
+        parameters=[query("department"), query("from", {"type": "string", "format": "date"}),
+                    query("to", {"type": "string", "format": "date"})], tag="certificates")},
+    "/v1/progress/{case_no}": {"get": op(
+        "办件进度查询（公开，凭查询码；无个人信息）；查询码错误与办件不存在同为 404，多次猜错 429",
+        {**ok("{case_no,item_name,status,deadlines,updated_at}"), **problems(404, 429, 503)}, PUBLIC,
+        parameters=[*CASE_NO, {**CODE_PARAM, "required": True}], tag="cases")},
+    "/v1/cases/{case_no}/documents": {"get": op(
+        "办件文书清单（受理通知书、一次性告知书、不予受理通知书、准予/不予许可决定书、许可证）；或凭 ?code= 查询码",
+        {**ok("{documents:[{kind,title,url}]}"), **problems(401, 404, 429)}, parameters=[*CASE_NO, CODE_PARAM],
+        tag="cases")},
+    "/v1/cases/{case_no}/documents/{kind}": {"get": op(
+        "下载文书 PDF", {**PDF, **problems(401, 404, 429)},
+        parameters=[*CASE_NO, path_param("kind"), CODE_PARAM], tag="cases")},
+})
 
 # --- pages (HTML for people, gateway/pages; listed briefly: they answer text/html) ---
 def _page(summary: str, post: str | None = None, params: tuple = ()) -> dict:
@@ -469,6 +516,37 @@ COMPONENTS = {
     },
 }
 
+# --- issue 10: dead letters for ops; Idempotency-Key on every state-changing call -------------------
+DEAD_LETTER_ID = [path_param("dead_letter_id")]
+PATHS.update({
+    "/v1/ops/dead-letters": {
+        "get": op("死信列表：处理失败的消息及原因（中心管理员）",
+                  {**ok("{dead_letters:[...]}"), **problems(401, 403, 422, 503)},
+                  parameters=[query("status", {"type": "string", "enum": ["pending", "replaying", "replayed"]}),
+                              query("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+                  tag="operations"),
+    },
+    "/v1/ops/dead-letters/{dead_letter_id}/replay": {
+        "post": op("重放一条死信到原队列（中心管理员）", {**ok("死信"), **problems(401, 403, 404, 409, 503)},
+                   parameters=DEAD_LETTER_ID, tag="operations"),
+    },
+})
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "同一调用方、同一键、同一请求体：返回首次的应答；请求体不同：409；首次应答 503 时可安全重试",
+}
+
+
+def _with_idempotency_key(paths: dict) -> dict:
+    for operations in paths.values():
+        for method in ("post", "put", "patch", "delete"):
+            if method in operations:
+                parameters = operations[method].get("parameters") or []
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    operations[method]["parameters"] = [*parameters, IDEMPOTENCY_KEY]  # lists are shared
+    return paths
+# --- end issue 10 ------------------------------------------------------------------------------------
+
 
 def openapi_document() -> dict:
     return {
@@ -478,6 +556,6 @@ def openapi_document() -> dict:
             "version": "1.0.0",
             "description": "错误均为 application/problem+json；每个响应带 X-Request-Id。",
         },
-        "paths": PATHS,
+        "paths": _with_idempotency_key(PATHS),
         "components": COMPONENTS,
     }

@@ -56,7 +56,7 @@ class _Link:
             amqp = self.connection.connection
             if amqp is None or not amqp.connected:
                 return False
-            amqp.heartbeat_check()
+            self.connection.heartbeat_check()   # kombu's (py-amqp's own is heartbeat_tick)
             sock = amqp.transport.sock
             while select.select([sock], [], [], 0)[0]:
                 amqp.drain_events(timeout=0.5)  # heartbeats, blocked/unblocked, or EOF (raises)

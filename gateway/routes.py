@@ -7,10 +7,13 @@ from gateway.resources import (
     cases,
     catalogue,
     certificates,
+    documents,
     evaluation,
     follow_ups,
+    licences,
     notifications,
     operations,
+    progress,
     province,
     rankings,
     reports,
@@ -63,6 +66,18 @@ ROUTES = (
     ("/v1/codes", province.CodeTablesResource),
     ("/v1/codes/{table}", province.CodeTableResource),
     ("/v1/cases/{case_no}/exchange", province.ExchangeCaseResource),
+    # issue 10: dead letters for ops
+    ("/v1/ops/dead-letters", operations.DeadLettersResource),
+    ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),
+    # licences, documents, progress, results, catalogue editing (issue 7)
+    ("/v1/items/{code}/versions", catalogue.ItemVersionsResource),
+    ("/v1/departments", catalogue.DepartmentsResource),
+    ("/v1/certificates", licences.CertificatesResource),
+    ("/v1/certificates/{certificate_no}/transitions", licences.CertificateTransitionsResource),
+    ("/v1/results", licences.ResultsResource),
+    ("/v1/progress/{case_no}", progress.ProgressResource),
+    ("/v1/cases/{case_no}/documents", documents.DocumentsResource),
+    ("/v1/cases/{case_no}/documents/{kind}", documents.DocumentResource),
 )
 
 # --- pages (HTML for people; gateway/pages, installed by gateway.pages.install) ---

@@ -200,3 +200,61 @@ WEBHOOK = {
     "required": ["url", "events"],
     "additionalProperties": False,
 }
+
+# --- licences and catalogue editing (issue 7) -----------------------------------------
+CERTIFICATE_TRANSITION = {
+    "type": "object",
+    "properties": {"action": {"enum": ["revoke", "cancel"]},
+                   "reason": {"type": "string", "minLength": 1, "maxLength": 1000}},
+    "required": ["action", "reason"],
+    "additionalProperties": False,
+}
+
+CERTIFICATE_REGISTRATION = {
+    "type": "object",
+    "properties": {
+        "item_code": {"type": "string", "minLength": 1, "maxLength": 50},
+        "holder_name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "holder_type": {"enum": ["person", "enterprise"]},
+        "valid_from": DATE, "valid_until": DATE,
+        "legacy_no": {"type": "string", "minLength": 1, "maxLength": 64},
+        "owner_account": {"type": "string", "minLength": 1, "maxLength": 64},
+    },
+    "required": ["item_code", "holder_name", "holder_type", "valid_from", "valid_until"],
+    "additionalProperties": False,
+}
+
+RESULTS_QUERY = {
+    "type": "object",
+    "properties": {"department": DEPARTMENT, "from": DATE, "to": DATE},
+}
+
+# Documentation only (OpenAPI): intake validates items, every field in one answer.
+ITEM = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}, "department": {"type": "string"},
+        "category": {"type": "string"}, "case_kind": {"enum": ["instant", "promised", "joint", "escalated"]},
+        "legal_basis": {"type": "string"}, "conditions": {"type": "string"}, "procedure": {"type": "string"},
+        "fee": {"type": "string"}, "fee_basis": {"type": "string"}, "fee_amount": {"type": "number"},
+        "complaint_phone": {"type": "string"}, "consult_phone": {"type": "string"},
+        "basic_code": {"type": "string"}, "implementation_code": {"type": "string"}, "item_type": {"type": "string"},
+        "exercise_level": {"type": "string"}, "handling_form": {"type": "string"}, "location": {"type": "string"},
+        "office_hours": {"type": "string"},
+        "materials": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
+            "copies": {"type": "integer"}, "original": {"type": "boolean"}}}},
+        "statutory_days": {"type": "integer"}, "promised_days": {"type": "integer"},
+        "stages": {"type": "array", "items": {"enum": ["first_review", "site_inspection", "joint_review",
+                                                      "decision"]}},
+        "stage_limits": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "licence": {"type": ["object", "null"], "properties": {"name": {"type": "string"},
+                                                               "valid_years": {"type": "integer"}}},
+        "licence_action": {"enum": ["new", "renew", "change", "replace", "cancel", "inspect", None]},
+        "joint_departments": {"type": "array", "items": {"type": "string"}},
+        "higher_authority": {"type": ["string", "null"]},
+    },
+    "required": ["code", "name", "department", "case_kind", "materials", "statutory_days", "promised_days"],
+}
+ITEM_CHANGES = {"type": "object", "description": "要修改的事项字段（code、department、version 不可修改）",
+                "properties": ITEM["properties"]}

@@ -9,7 +9,7 @@ from services.common.contracts import Intake
 from services.common.errors import Forbidden, NotFound
 
 DEFAULT_CHANNEL = {"applicant": "online", "clerk": "window", "api_client": "province"}
-SUBMISSION_KEYS = ("case_no", "item_code", "status", "missing", "deadlines", "notice")
+SUBMISSION_KEYS = ("case_no", "item_code", "status", "missing", "deadlines", "notice", "query_code")
 
 
 def check_channel(actor: dict, channel: str | None) -> None:

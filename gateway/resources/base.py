@@ -12,6 +12,7 @@ class Deps:
     settings: object       # gateway.settings.GatewaySettings
     authenticator: object  # gateway.auth.Authenticator
     metrics: object        # gateway.metrics.Metrics
+    dead_letters: object = None  # gateway.dead_letters.DeadLetterOffice (None: not wired, 503)
 
 
 class Resource:

@@ -5,10 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import falcon
 
+from gateway.access import require
 from gateway.errors import PROBLEM_JSON, problem
 from gateway.openapi import openapi_document
 from gateway.resources.base import Resource
 from services.common.contracts import SERVICES
+from services.common.errors import InvalidInput, Unavailable, field_error
+
+DEAD_LETTER_STATES = ("pending", "replaying", "replayed")
 
 
 def _unavailable(resp, detail: str, **extra) -> None:
@@ -62,3 +66,28 @@ class PrometheusResource(Resource):
 class OpenApiResource(Resource):
     def on_get(self, req, resp):
         resp.media = openapi_document()
+
+
+class _DeadLetterResource(Resource):
+    def _office(self):
+        if self.deps.dead_letters is None:
+            raise Unavailable("死信管理未配置")
+        return self.deps.dead_letters
+
+
+class DeadLettersResource(_DeadLetterResource):
+    """Poison messages (死信) with the reason their handler gave up (centre_admin)."""
+
+    def on_get(self, req, resp):
+        require(req, "centre_admin")
+        status = req.get_param("status")
+        if status is not None and status not in DEAD_LETTER_STATES:
+            raise InvalidInput("查询参数有误", [field_error("status", "须为 " + "、".join(DEAD_LETTER_STATES))])
+        limit = req.get_param_as_int("limit", min_value=1, max_value=500) or 100
+        resp.media = {"dead_letters": self._office().list(status, limit)}
+
+
+class DeadLetterReplayResource(_DeadLetterResource):
+    def on_post(self, req, resp, dead_letter_id):
+        actor = require(req, "centre_admin")
+        resp.media = self._office().replay(dead_letter_id, actor)

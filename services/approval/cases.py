@@ -65,6 +65,7 @@ def new_case(payload: dict, deadlines: dict, now: str) -> dict:
         "notice": payload.get("notice"),
         "missing": payload.get("missing") or [],
         "item": item,
+        "licence_of": payload.get("licence_of"),  # 延续/变更/补办: the licence named (else asked of intake)
         "received_at": payload.get("received_at"),
         "accepted_at": payload.get("accepted_at"),
         "accepted_on": parse_date(payload["accepted_on"]).isoformat(),

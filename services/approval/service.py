@@ -6,7 +6,7 @@ store the change and its events in one write, flush the outbox.
 import datetime as dt
 import logging
 
-from services.approval import certificates, workflow
+from services.approval import workflow
 from services.approval.cases import (
     advanced,
     case_view,
@@ -16,19 +16,19 @@ from services.approval.cases import (
     new_case,
 )
 from services.approval.events import step_events
-from services.approval.store import CASES, ApprovalStore
+from services.approval.licences import LicenceEntrypoints
+from services.approval.store import CASES, CERTIFICATES, ApprovalStore
 from services.common import contracts
 from services.common.calendar import OfficialCalendar, parse_date, validate_year, year_view
 from services.common.clock import WorkingDayClock
-from services.common.config import setting
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
-from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
+from services.common.errors import Forbidden, InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.localtime import local_today
 from services.common.mongo import Storage
 from services.common.outbox import Outbox
-from services.common.rpc import rpc
+from services.common.rpc import TimeoutRpcProxy, rpc
 
 log = logging.getLogger(__name__)
 ACCEPTED = contracts.APPLICATION_ACCEPTED
@@ -38,11 +38,12 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-class ApprovalService(OutboxSweeper):
+class ApprovalService(LicenceEntrypoints, OutboxSweeper):
     name = contracts.Approval.SERVICE
     request_id = RequestId()
     store = Storage(ApprovalStore)
-    outbox = Outbox(CASES)
+    outbox = Outbox(CASES, CERTIFICATES)
+    intake = TimeoutRpcProxy(contracts.Intake.SERVICE, timeout=5)
 
 
 
@@ -66,19 +67,19 @@ class ApprovalService(OutboxSweeper):
         clock, today, now = self._clock(), local_today(), utc_now()
         step = workflow.apply(case, action, actor, params or {}, today)
         after = advanced(case, step, clock, today)
-        certificate, created = self._certificate(after, today, now) if action == "issue_certificate" else (None, False)
+        # The certificate rides in the case's own guarded write (one outcome); filed after it.
+        certificate = self.new_certificate(after, today, now) if action == "issue_certificate" else None
         if certificate:
-            after["certificate_no"] = certificate["certificate_no"]
+            after.update(certificate_no=certificate["certificate_no"], certificate=certificate)
         events = step_events(after, step, actor, self.request_id, today, certificate)
         update = {"$set": {**changed_fields(after, step), "updated_at": now},
                   "$push": {"history": history_entry(step, actor, now)}}
-        try:
-            self.store.update_case(case_no, case["version"], update, events)
-        except Conflict:
-            if created:
-                self.store.delete_certificate(certificate["certificate_no"])
-            raise
+        if certificate:
+            update["$set"].update(certificate=certificate, certificate_pending=True)
+        self.store.update_case(case_no, case["version"], update, events)
         self._publish(case_no)
+        if certificate:
+            self.file_certificate(certificate)
         return case_view(self.store.case(case_no), clock, today)
 
     @rpc
@@ -94,11 +95,6 @@ class ApprovalService(OutboxSweeper):
         if errors:
             raise InvalidInput("时限参数有误", errors)
         return self._clock().deadlines(start, promised_days, statutory_days)
-
-    # --- certificates -------------------------------------------------------------
-    @rpc
-    def get_certificate(self, certificate_no):
-        return certificates.public_view(self.store.certificate(str(certificate_no)), local_today())
 
     # --- calendar -------------------------------------------------------------------
     @rpc
@@ -137,15 +133,3 @@ class ApprovalService(OutboxSweeper):
         # Idempotent: case_no is the _id, a second open finds the first one.
         self.store.insert_case(new_case(payload, deadlines, utc_now()))
         return case_view(self.store.case(payload["case_no"]), clock, today)
-
-    def _certificate(self, case, today, now):
-        """The case's certificate: one a crash left behind, or a new one. Returns (certificate, created)."""
-        existing = self.store.certificate_for_case(case["case_no"])
-        if existing:
-            return existing, False
-        year_key = certificates.counter_key(case["department"], today.year)
-        number = certificates.certificate_number(
-            case["department"], setting("REGION_CODE"), today.year, self.store.next_sequence(year_key))
-        certificate = certificates.new_certificate(number, case, today, now)
-        self.store.insert_certificate(certificate)
-        return certificate, True

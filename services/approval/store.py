@@ -6,19 +6,25 @@ from services.common.errors import Conflict, NotFound
 from services.common.outbox import update_with_events
 
 CASES = "cases"
+CERTIFICATES = "certificates"
 
 
 class ApprovalStore:
     def __init__(self, db):
         self.db = db
         self.cases = db[CASES]
-        self.certificates = db["certificates"]
+        self.certificates = db[CERTIFICATES]
         self.counters = db["counters"]
         self.calendar = db["calendar_years"]
 
     def ensure_indexes(self):
         self.cases.create_index([("department", ASCENDING), ("status", ASCENDING)])
-        self.certificates.create_index("case_no", unique=True)
+        # Not unique: a licence registered from before the platform (存量证照) has no case.
+        self.certificates.create_index("case_no")
+        self.certificates.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
+        self.cases.create_index("certificate.certificate_no", sparse=True)
+        self.cases.create_index("certificate_pending", sparse=True)
+        self.cases.create_index("decision.decided_on", sparse=True)
 
     # --- cases ------------------------------------------------------------------
     def insert_case(self, document: dict) -> bool:
@@ -47,23 +53,56 @@ class ApprovalStore:
         )
         return counter["seq"]
 
-    def insert_certificate(self, certificate: dict) -> None:
+    def file_certificate(self, certificate: dict) -> bool:
+        """Store a certificate its case already carries; False if it is filed already (idempotent)."""
         try:
             self.certificates.insert_one(certificate)
         except DuplicateKeyError:
-            raise Conflict(f"办件 {certificate['case_no']} 正在发证，请刷新后重试") from None
+            return False
+        return True
 
-    def certificate_for_case(self, case_no: str) -> dict | None:
-        return self.certificates.find_one({"case_no": case_no})
+    def find_certificate(self, certificate_no: str) -> dict | None:
+        return self.certificates.find_one({"_id": certificate_no}, {"outbox": 0, "outbox_pending": 0})
 
-    def delete_certificate(self, certificate_no: str) -> None:
-        self.certificates.delete_one({"_id": certificate_no})
+    def certificate_of_case(self, certificate_no: str) -> dict | None:
+        """The certificate as the issuing case's write recorded it (the source of truth for issuance)."""
+        case = self.cases.find_one({"certificate.certificate_no": certificate_no}, {"certificate": 1})
+        return (case or {}).get("certificate")
 
-    def certificate(self, certificate_no: str) -> dict:
-        document = self.certificates.find_one({"_id": certificate_no})
-        if document is None:
-            raise NotFound(f"证书 {certificate_no} 不存在")
-        return document
+    def certificate_filed(self, case_no: str) -> None:
+        self.cases.update_one({"_id": case_no, "certificate_pending": True}, {"$unset": {"certificate_pending": ""}})
+
+    def cases_with_pending_certificate(self, limit: int = 200) -> list[dict]:
+        return [case["certificate"] for case in
+                self.cases.find({"certificate_pending": True}, {"certificate": 1}).limit(limit)]
+
+    def update_certificate(self, certificate_no: str, version: int, update: dict, events: list[dict]) -> None:
+        if not update_with_events(self.certificates, certificate_no, version, update, events):
+            raise Conflict(f"许可证 {certificate_no} 已被他人修改，请刷新后重试")
+
+    def mark_replaced(self, certificate_no: str, update: dict) -> bool:
+        """Idempotent: only a licence still in force and not yet replaced changes."""
+        update = {**update, "$inc": {"version": 1}}
+        result = self.certificates.update_one(
+            {"_id": certificate_no, "status": "valid", "replaced_by": None}, update)
+        return result.modified_count == 1
+
+    def certificates_expiring(self, first_day: str, last_day: str, limit: int = 500) -> list[dict]:
+        query = {"status": "valid", "valid_until": {"$gte": first_day, "$lte": last_day}}
+        return list(self.certificates.find(query, {"outbox": 0}).limit(limit))
+
+    def decided_cases(self, department: str | None, date_from: str | None, date_to: str | None,
+                      limit: int) -> list[dict]:
+        """Decided cases for 结果公示, newest decision first."""
+        decided_on = {"$exists": True}
+        if date_from:
+            decided_on["$gte"] = date_from
+        if date_to:
+            decided_on["$lte"] = date_to
+        query = {"decision.decided_on": decided_on, **({"department": department} if department else {})}
+        fields = {"case_no": 1, "item_code": 1, "item_name": 1, "department": 1, "applicant": 1, "decision": 1,
+                  "certificate_no": 1, "status": 1}
+        return list(self.cases.find(query, fields).sort("decision.decided_on", -1).limit(limit))
 
     # --- calendar ---------------------------------------------------------------
     def calendar_years(self) -> dict[int, dict]:

@@ -34,6 +34,12 @@ DEFAULTS = {
     "RECTIFY_WORKING_DAYS": "15",
     # Seconds between intake's fetches of the calendar years admins keep in approval.
     "CALENDAR_REFRESH_SECONDS": "30",
+    # Licences (issue 7): seconds between expiry-reminder sweeps (90 / 30 days before expiry);
+    # the names on formal documents.
+    "CERTIFICATE_REMINDER_SECONDS": "3600",
+    "CENTRE_NAME": "商丘市政务服务中心",
+    # Where the public pages are (links in SMS: progress and rating by query code).
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
 }
 
 

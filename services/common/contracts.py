@@ -23,6 +23,11 @@ class Intake:
     LIST_ITEMS = "list_items"            # (department=None, category=None) -> [item]
     GET_ITEM = "get_item"                # (code, version=None) -> item
     UPDATE_ITEM = "update_item"          # (code, changes, actor) -> item (new version)
+    # --- catalogue and public window (issue 7) ---
+    CREATE_ITEM = "create_item"          # (item, actor) -> item (version 1)
+    ITEM_VERSIONS = "item_versions"      # (code) -> [{"version","changed_at","changed_by","changes"}] newest first
+    LIST_DEPARTMENTS = "list_departments"  # () -> [{"code","name","full_name","window","consult_phone",...}]
+    CHECK_QUERY_CODE = "check_query_code"  # (case_no, code) -> True; NotFound when unknown or wrong (same answer)
     SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
     GET_CONTACT = "get_contact"          # (case_no) -> {"phone","email"} in full: for notification's sends only
@@ -41,6 +46,11 @@ class Approval:
     COMPUTE_DEADLINES = "compute_deadlines"  # (start_date iso, promised_days, statutory_days) -> deadlines
     SET_CALENDAR_YEAR = "set_calendar_year"  # (year, holidays, workdays, actor) -> calendar year (centre_admin)
     GET_CALENDAR_YEAR = "get_calendar_year"  # (year) -> {"year","source","estimated","holidays","workdays"}
+    # --- licences (issue 7) ---
+    GET_CERTIFICATE_RECORD = "get_certificate_record"  # (certificate_no) -> full record (holder unmasked)
+    CERTIFICATE_TRANSITION = "certificate_transition"  # (certificate_no, action revoke|cancel, reason, actor)
+    REGISTER_CERTIFICATE = "register_certificate"  # (body, actor) -> certificate (存量证照, department_admin)
+    LIST_RESULTS = "list_results"        # (department=None, date_from=None, date_to=None, limit=200) -> [result]
 
 
 class Notification:
@@ -102,6 +112,8 @@ RATING_SUBMITTED = "rating_submitted"              # 好差评
 COMPLAINT_RECEIVED = "complaint_received"          # 投诉
 AUTHORITY_VIOLATION = "authority_violation"        # 越权: an action refused outside the letter of authority
 SUPERVISION_ALERT = "supervision_alert"            # 电子监察: a case (or one of its stages) turned yellow or red
+CERTIFICATE_EXPIRING = "certificate_expiring"      # 到期提醒: 90 / 30 days before a licence's last day
+CERTIFICATE_STATUS_CHANGED = "certificate_status_changed"  # 撤销 / 注销
 COMPLAINT_UPDATED = "complaint_updated"            # issue 6: a complaint moved a step (the complainant is told)
 FOLLOW_UP_UPDATED = "follow_up_updated"            # issue 6: a bad rating's follow-up (回访整改) moved a step
 
@@ -134,6 +146,10 @@ EVENT_FIELDS = {
     # state: "yellow"|"red"; stage: "overall"|"pre_review"|"review"|"inspection"|"decision"|"certificate"|...;
     # deadline: date; responsible: username holding the case now (or None); remaining_working_days: int (<0 overdue)
     SUPERVISION_ALERT: CASE_FIELDS + ("state", "stage", "deadline", "responsible", "remaining_working_days"),
+    # case_no: the issuing case (None for a registered 存量证照); days_left: to valid_until; threshold: 90|30
+    CERTIFICATE_EXPIRING: CASE_FIELDS + ("certificate_no", "valid_until", "days_left", "threshold"),
+    # action: revoke|cancel; status: revoked|cancelled; reason: Chinese text; on: date
+    CERTIFICATE_STATUS_CHANGED: CASE_FIELDS + ("certificate_no", "action", "status", "previous_status", "reason", "on"),
     # issue 6. status: the new status; action: the step taken; submitted_by: complainant's username or None;
     # reply: the reply text (masked) once replied, else None
     COMPLAINT_UPDATED: ("complaint_id", "department", "case_no", "subject", "status", "action", "submitted_by",
@@ -157,6 +173,8 @@ EVENT_SOURCE = {
     COMPLAINT_RECEIVED: Evaluation.SERVICE,
     AUTHORITY_VIOLATION: Approval.SERVICE,
     SUPERVISION_ALERT: Approval.SERVICE,
+    CERTIFICATE_EXPIRING: Approval.SERVICE,
+    CERTIFICATE_STATUS_CHANGED: Approval.SERVICE,
     COMPLAINT_UPDATED: Evaluation.SERVICE,
     FOLLOW_UP_UPDATED: Evaluation.SERVICE,
 }
@@ -187,6 +205,9 @@ SUBSCRIPTIONS = (
     (Notification.SERVICE, APPLICATION_RECEIVED),
     (Notification.SERVICE, CASE_STATUS_CHANGED),
     (Notification.SERVICE, CASE_CLOSED),
+    # licences (issue 7): holders hear of expiry (到期提醒) and of revocation or cancellation
+    (Notification.SERVICE, CERTIFICATE_EXPIRING),
+    (Notification.SERVICE, CERTIFICATE_STATUS_CHANGED),
     # issue 6: accountability sources and the complainant / applicant told of each step
     (Evaluation.SERVICE, AUTHORITY_VIOLATION),
     (Evaluation.SERVICE, SUPERVISION_ALERT),

@@ -6,10 +6,10 @@ the message is republished to its own queue with an attempt count, and only
 then acked, so a crash in between redelivers the original. After
 EVENT_MAX_ATTEMPTS the message goes to the dead-letter queue
 `window.dead-letter`, with the error and the queue it came from, for ops to
-inspect and replay.
+inspect and replay through the gateway (services/common/dead_letters.py).
 """
-import datetime as dt
 import logging
+import os
 
 import eventlet
 from kombu import Queue
@@ -17,11 +17,11 @@ from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
 from services.common import contracts
+from services.common.dead_letters import ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, dead_letter_record
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_QUEUE = "window.dead-letter"
-ATTEMPTS_HEADER = "x-window-attempts"
+__all__ = ["ATTEMPTS_HEADER", "DEAD_LETTER_QUEUE", "dead_letter_queue", "handle", "retry_delay"]
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_RETRY_BASE_SECONDS = 1.0
 
@@ -39,8 +39,11 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         config = self.container.config
-        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
-        self.retry_base = float(config.get("EVENT_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS))
+        # nameko config first (tests), then the environment (deployments), then the defaults
+        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS")
+                                or os.environ.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        self.retry_base = float(config.get("EVENT_RETRY_BASE_SECONDS")
+                                or os.environ.get("EVENT_RETRY_BASE_SECONDS") or DEFAULT_RETRY_BASE_SECONDS)
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[dead_letter_queue()])
 
     def handle_message_processed(self, message, result=None, exc_info=None):
@@ -60,15 +63,7 @@ class ReliableEventHandler(EventHandler):
                 self.publisher.publish(body, routing_key=self.queue.name, extra_headers=headers)
                 log.warning("event %s failed (attempt %d): %r; retrying", self.event_type, attempts, error)
             else:
-                record = {
-                    "queue": self.queue.name,
-                    "event_type": self.event_type,
-                    "event": body,
-                    "headers": {k: v for k, v in headers.items() if isinstance(v, str | int | float)},
-                    "attempts": attempts,
-                    "error": repr(error),
-                    "failed_at": dt.datetime.now(dt.UTC).isoformat(),
-                }
+                record = dead_letter_record(self.queue.name, self.event_type, body, headers, attempts, error)
                 self.publisher.publish(record, routing_key=DEAD_LETTER_QUEUE)
                 log.error("event %s dead-lettered after %d attempts: %r", self.event_type, attempts, error)
         except Exception:  # broker gone: leave the original unacked, it is redelivered

@@ -17,6 +17,7 @@ import logging
 import time
 
 import eventlet
+from kombu.exceptions import KombuError
 from nameko.rpc import MethodProxy, Rpc, RpcProxy, ServiceProxy
 
 from services.common import actor_claims
@@ -60,6 +61,17 @@ class DeadlineRpc(Rpc):
             # RpcConsumer answers with this error (nobody waits for it) and acks the request.
             raise Unavailable("调用已超时，未执行")
         super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        # nameko lets a reply that cannot be sent (the broker just died) kill the whole container.
+        # The caller has its answer already (503) and the request stays unacked: it comes back
+        # after the reconnect and is refused then if its deadline has passed.
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (ConnectionError, OSError, KombuError) as exc:
+            log.warning("reply to %s not sent (%r); the caller has given up", message.delivery_info.get(
+                "routing_key"), exc)
+            return result, exc_info
 
 
 class GatewayRpc(DeadlineRpc):

@@ -6,6 +6,7 @@ number and the item is loaded again only if it changed. The calendar (admin-ente
 years, owned by approval) is refreshed by a timer, never per submission, and the
 working-day clock is rebuilt only when a year's version (its updated_at) changed.
 """
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 
@@ -52,6 +53,7 @@ class CalendarCache:
         self._years: dict[int, Mapping] = {}
         self._clock = WorkingDayClock(OfficialCalendar())
         self._interval, self._now, self._next = interval, clock, 0.0
+        self._deadlines: dict[tuple, dict] = {}
 
     def due(self) -> bool:
         """True (once) when it is time to fetch the years again."""
@@ -65,6 +67,17 @@ class CalendarCache:
     def clock(self) -> WorkingDayClock:
         return self._clock
 
+    def deadlines(self, start: dt.date, promised_days: int, statutory_days: int) -> dict:
+        """The clock's deadlines, remembered per (start, promised, statutory) until the calendar changes:
+        counting working days day by day is the costliest step of an acceptance otherwise."""
+        key = (start, promised_days, statutory_days)
+        found = self._deadlines.get(key)
+        if found is None:
+            if len(self._deadlines) > 4096:
+                self._deadlines.clear()
+            found = self._deadlines[key] = self._clock.deadlines(start, promised_days, statutory_days)
+        return dict(found)
+
     def update(self, views: list[Mapping]) -> bool:
         """Take fresh year views (approval.get_calendar_year); True when the clock changed."""
         years = dict(self._years)
@@ -77,4 +90,5 @@ class CalendarCache:
             return False
         self._years = years
         self._clock = WorkingDayClock(OfficialCalendar(years))
+        self._deadlines = {}
         return True

@@ -22,11 +22,16 @@ class CachedCatalogue(DependencyProvider):
         return self.cache
 
 
+DEFAULT_REFRESH_SECONDS = 30   # calendar years change a few times a year; env or nameko config may set it
+
+
 class CachedCalendar(DependencyProvider):
     """The working-day clock over the calendar years approval keeps (refreshed by a timer)."""
 
     def setup(self):
-        interval = float(self.container.config.get("CALENDAR_REFRESH_SECONDS") or setting("CALENDAR_REFRESH_SECONDS"))
+        config = self.container.config
+        interval = float(config.get("CALENDAR_REFRESH_SECONDS") or setting("CALENDAR_REFRESH_SECONDS")
+                         or DEFAULT_REFRESH_SECONDS)
         self.cache = CalendarCache(interval)
 
     def get_dependency(self, worker_ctx):

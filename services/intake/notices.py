@@ -2,16 +2,22 @@
 
 Each is numbered and dated; the text is what the applicant reads.
 """
-DEPARTMENT_NAMES = {"health": "卫生健康委员会", "market": "市场监督管理局"}
 LAW = "《中华人民共和国行政许可法》"
 
 
 def _authority(case: dict) -> str:
-    return DEPARTMENT_NAMES.get(case["department"], case["department"])
+    """The department's name as the catalogue (departments are data) gave it to the item."""
+    return (case.get("item") or {}).get("department_name") or case["department"]
 
 
 def _addressee(case: dict) -> str:
     return (case.get("applicant") or {}).get("name") or "申请人"
+
+
+def _query_code_line(case: dict) -> str:
+    """查询码 on the notice: with the case number it opens progress and rating without an account."""
+    code = case.get("query_code")
+    return f"\n查询码：{code}（凭办件编号和查询码可查询办理进度、下载文书并对本次服务进行评价）" if code else ""
 
 
 def one_time_notice(case: dict, missing: list[dict], issued_on: str) -> dict:
@@ -22,11 +28,12 @@ def one_time_notice(case: dict, missing: list[dict], issued_on: str) -> dict:
         f"（办件编号 {case['case_no']}），"
         f"申请材料不齐全或者不符合法定形式。根据{LAW}第三十二条第一款第（四）项的规定，"
         f"现一次性告知您需要补正的全部内容：\n" + "\n".join(lines) +
-        "\n请补正上述全部材料。补正齐全后本机关即予受理；除上述内容外，不再要求补正其他材料。\n"
-        f"监督电话：{case['item']['complaint_phone']}\n{_authority(case)}（政务服务中心窗口）\n{issued_on}"
+        "\n请补正上述全部材料。补正齐全后本机关即予受理；除上述内容外，不再要求补正其他材料。"
+        + _query_code_line(case) +
+        f"\n监督电话：{case['item']['complaint_phone']}\n{_authority(case)}（政务服务中心窗口）\n{issued_on}"
     )
     return {"kind": "one_time_notice", "number": f"GZ-{case['case_no']}", "date": issued_on,
-            "items": [dict(m) for m in missing], "text": text}
+            "items": [dict(m) for m in missing], "text": text, "query_code": case.get("query_code")}
 
 
 def acceptance_notice(case: dict, accepted_on: str, deadlines: dict | None, pledged: list[dict]) -> dict:
@@ -42,10 +49,11 @@ def acceptance_notice(case: dict, accepted_on: str, deadlines: dict | None, pled
     text = (
         f"{_addressee(case)}：\n您于{case['received_on']}提交的「{case['item_name']}」申请，申请材料齐全、符合法定形式。"
         f"根据{LAW}第三十二条第一款第（五）项的规定，决定予以受理，办件编号 {case['case_no']}。"
-        f"本事项{when}；听证、检验、检测、鉴定和专家评审所需时间不计算在内。" + pledge_text +
+        f"本事项{when}；听证、检验、检测、鉴定和专家评审所需时间不计算在内。" + pledge_text + _query_code_line(case) +
         f"\n监督电话：{case['item']['complaint_phone']}\n{_authority(case)}（政务服务中心窗口）\n{accepted_on}"
     )
-    return {"kind": "acceptance_notice", "number": f"SL-{case['case_no']}", "date": accepted_on, "text": text}
+    return {"kind": "acceptance_notice", "number": f"SL-{case['case_no']}", "date": accepted_on, "text": text,
+            "query_code": case.get("query_code")}
 
 
 def refusal_notice(case: dict, reason: str, refused_on: str) -> dict:

@@ -4,10 +4,12 @@ import json
 
 from services.common.contracts import CASE_FIELDS
 from services.intake.privacy import applicant_view
+from services.intake.query_codes import new_query_code
 
 STAFF_ROLES = ("clerk", "chief_rep", "reviewer")          # 首问负责制: who counts as first contact
 DECIDING_ROLES = STAFF_ROLES + ("department_admin",)      # who may accept or refuse
-VIEW_EXTRAS = ("item_version", "received_at", "accepted_at", "accepted_on", "certificate_no")
+VIEW_EXTRAS = ("item_version", "received_at", "accepted_at", "accepted_on", "certificate_no",
+               "licence_of", "query_code")  # the licence a 延续/变更/补办 names; 查询码 (the gateway shows it to few)
 
 
 def fingerprint(body) -> str:
@@ -48,6 +50,7 @@ def new_record(case_no: str, application: dict, item: dict, actor: dict, applica
         "received_at": received_at, "received_on": received_on, "accepted_at": None, "accepted_on": None,
         "deadlines": None, "notice": None, "first_contact": first_contact_of(actor), "history": [], "version": 1,
         "idempotency_key": key, "fingerprint": body_print,
+        "query_code": new_query_code(), "licence_of": application.get("licence_of"),
     }
 
 

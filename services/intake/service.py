@@ -8,7 +8,6 @@ notice come from the shared working-day clock here, so no RPC sits in the path.
 import datetime as dt
 import logging
 
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.common import contracts
@@ -17,35 +16,24 @@ from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from services.common.localtime import local_today
-from services.common.mongo import Storage, service_database
+from services.common.mongo import Storage
 from services.common.outbox import Outbox
 from services.common.rpc import TimeoutRpcProxy, rpc
 from services.intake import workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date
-from services.intake.catalogue import new_version
+from services.intake.catalogue_entrypoints import CatalogueEntrypoints
 from services.intake.completeness import check_completeness, merge_materials, still_missing
 from services.intake.dependencies import CachedCalendar, CachedCatalogue
 from services.intake.privacy import stored_applicant
+from services.intake.public_window import PublicWindowEntrypoints
 from services.intake.records import case_view, fingerprint, new_record
-from services.intake.seed import seed_items
 from services.intake.store import APPLICATIONS, KEY_INDEX, DuplicateCase, IntakeStore
 
 log = logging.getLogger(__name__)
-CATALOGUE_EDITORS = ("department_admin", "centre_admin")
 # Numbers tried when case numbers collide (a counter that lost increments); each collision
 # moves the counter past the highest stored number, so the second try normally wins.
 MAX_NUMBERING_ATTEMPTS = 5
-
-
-class CatalogueSeed(DependencyProvider):
-    """Loads the demo catalogue at start when the catalogue is empty."""
-
-    def setup(self):
-        store = IntakeStore(service_database(self.container.service_name, self.container.config))
-        store.ensure_indexes()
-        if store.catalogue_empty():
-            log.info("seeded %d catalogue items", store.seed_items(seed_items()))
 
 
 def _now() -> tuple[str, str]:
@@ -54,41 +42,15 @@ def _now() -> tuple[str, str]:
     return moment.isoformat(), local_date(moment).isoformat()
 
 
-class IntakeService(OutboxSweeper):
+class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper):
     name = contracts.Intake.SERVICE
 
     request_id = RequestId()
     store = Storage(IntakeStore)
     outbox = Outbox(APPLICATIONS)
-    catalogue_seed = CatalogueSeed()
     catalogue = CachedCatalogue()
     calendar = CachedCalendar()
     approval = TimeoutRpcProxy(contracts.Approval.SERVICE, timeout=5)
-
-    # --- catalogue --------------------------------------------------------
-    @rpc
-    def list_items(self, department=None, category=None):
-        return self.store.list_items(department, category)
-
-    @rpc
-    def get_item(self, code, version=None):
-        item = self.store.get_item(code, version)
-        if item is None:
-            raise NotFound(f"事项目录中没有 {code}" + (f"（版本 {version}）" if version else ""))
-        return item
-
-    @rpc
-    def update_item(self, code, changes, actor):
-        """A new version of an item (cases already received keep theirs)."""
-        current = self.get_item(code)
-        role, department = actor.get("role"), actor.get("department")
-        if role not in CATALOGUE_EDITORS or (role == "department_admin" and department != current["department"]):
-            raise Forbidden("只有本部门管理员可以修改本部门事项")
-        item = new_version(current, changes if isinstance(changes, dict) else {})
-        if not self.store.save_new_version(item):
-            raise Conflict("事项已被他人修改，请刷新后重试")
-        self.catalogue.put(item)
-        return item
 
     # --- calendar ---------------------------------------------------------
     @timer(interval=1, eager=True)
@@ -113,7 +75,8 @@ class IntakeService(OutboxSweeper):
         code = application.get("item_code") if isinstance(application, dict) else None
         item = self.catalogue.get(code) if isinstance(code, str) and code else None
         try:
-            cleaned = validate_application(application, item, dt.date.fromisoformat(today))
+            cleaned = self.validate_licence_application(validate_application, application, item,
+                                                        dt.date.fromisoformat(today))
         except InvalidInput:
             replay = self._replay(key, application) if key else None   # the item may have changed since
             if replay is None:
@@ -225,7 +188,7 @@ class IntakeService(OutboxSweeper):
 
     def _accepted_event(self, record, result, at, today, actor, action):
         """Accept with deadlines on the shared working-day clock; approval opens the case from this event."""
-        fields = workflow.accept(record, result, at, today, actor, action, self.calendar.clock)
+        fields = workflow.accept(record, result, at, today, actor, action, self.calendar)
         return self._event(contracts.APPLICATION_ACCEPTED, fields)
 
     def _event(self, event_type, fields):

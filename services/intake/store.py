@@ -7,6 +7,7 @@ one insert: a duplicate-key error tells a retry from a new case, no read first.
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.common.errors import Unavailable
 from services.common.outbox import new_document_with_events, update_with_events
 
 APPLICATIONS = "applications"
@@ -17,7 +18,13 @@ HIDDEN = {"outbox": 0}   # outbox_pending stays: a writer must know of a backlog
 def _item(doc: dict | None) -> dict | None:
     if doc is None:
         return None
-    return {k: v for k, v in doc.items() if k != "_id"}
+    return {k: v for k, v in doc.items() if k not in ("_id", "versions")}
+
+
+def version_entry(item: dict, changed_at: str, changed_by: str | None, changes: list[dict]) -> dict:
+    """One audited version (who, when, what changed) with the whole item as it was then."""
+    return {"version": item["version"], "changed_at": changed_at, "changed_by": changed_by, "changes": changes,
+            "item": item}
 
 
 class DuplicateCase(Exception):
@@ -30,13 +37,15 @@ class DuplicateCase(Exception):
 
 class IntakeStore:
     def __init__(self, db):
-        self.items = db.items                  # current version of each item, _id = code
-        self.item_versions = db.item_versions  # every version, _id = code@version
+        # _id = code: the current version's fields plus `versions`, every version with its audit;
+        # an edit is one version-guarded write of both.
+        self.items = db.items
+        self.item_versions = db.item_versions  # read only: versions written before items carried their own
+        self.departments = db.departments      # _id = department code
         self.applications = db[APPLICATIONS]   # _id = case_no
         self.counters = db.counters   # case-number sequences, _id = region-DEPT-date
 
     def ensure_indexes(self):
-        self.item_versions.create_index([("code", ASCENDING), ("version", ASCENDING)], unique=True)
         self.items.create_index([("department", ASCENDING), ("category", ASCENDING)])
         self.applications.create_index([("department", ASCENDING), ("status", ASCENDING)])
         self.applications.create_index("owner")
@@ -47,28 +56,36 @@ class IntakeStore:
     def catalogue_empty(self) -> bool:
         return self.items.find_one({}, {"_id": 1}) is None
 
-    def seed_items(self, items: list[dict]) -> int:
+    def seed_items(self, items: list[dict], at: str | None = None) -> int:
         """Insert the seed catalogue; concurrent starts collide on _id and skip."""
         inserted = 0
         for item in items:
             try:
-                self.item_versions.insert_one({"_id": f"{item['code']}@{item['version']}", **item})
-            except DuplicateKeyError:
-                pass
-            try:
-                self.items.insert_one({"_id": item["code"], **item})
+                self.items.insert_one({"_id": item["code"], **item,
+                                       "versions": [version_entry(item, at, "seed", [])]})
                 inserted += 1
             except DuplicateKeyError:
                 pass
         return inserted
 
+    def seed_departments(self, departments: list[dict]) -> None:
+        for department in departments:
+            self.departments.update_one({"_id": department["code"]}, {"$setOnInsert": department}, upsert=True)
+
+    def list_departments(self) -> dict[str, dict]:
+        return {d["_id"]: {k: v for k, v in d.items() if k != "_id"} for d in self.departments.find({})}
+
     def list_items(self, department: str | None = None, category: str | None = None) -> list[dict]:
         query = {k: v for k, v in (("department", department), ("category", category)) if v}
-        return [_item(d) for d in self.items.find(query).sort("_id", ASCENDING)]
+        return [_item(d) for d in self.items.find(query, {"versions": 0}).sort("_id", ASCENDING)]
 
     def get_item(self, code: str, version: int | None = None) -> dict | None:
         if version is None:
-            return _item(self.items.find_one({"_id": code}))
+            return _item(self.items.find_one({"_id": code}, {"versions": 0}))
+        doc = self.items.find_one({"_id": code}, {"versions": 1})
+        for entry in (doc or {}).get("versions") or []:
+            if entry["version"] == version:
+                return entry["item"]
         return _item(self.item_versions.find_one({"_id": f"{code}@{version}"}))
 
     def item_version(self, code: str) -> int | None:
@@ -76,22 +93,37 @@ class IntakeStore:
         doc = self.items.find_one({"_id": code}, {"version": 1})
         return doc["version"] if doc else None
 
-    def save_new_version(self, item: dict) -> bool:
-        """Store item version n+1 and make it current, unless someone else got there first."""
+    def item_versions_of(self, code: str) -> list[dict] | None:
+        """Every version's audit (newest first), without the item copies; None for an unknown item."""
+        doc = self.items.find_one({"_id": code}, {"versions": 1})
+        if doc is None:
+            return None
+        return [{k: v for k, v in entry.items() if k != "item"} for entry in reversed(doc.get("versions") or [])]
+
+    def create_item(self, item: dict, at: str, by: str | None) -> bool:
+        """False if an item with this code exists."""
         try:
-            self.item_versions.insert_one({"_id": f"{item['code']}@{item['version']}", **item})
+            self.items.insert_one({"_id": item["code"], **item, "versions": [version_entry(item, at, by, [])]})
         except DuplicateKeyError:
             return False
-        result = self.items.replace_one({"_id": item["code"], "version": item["version"] - 1},
-                                        {"_id": item["code"], **item})
+        return True
+
+    def save_new_version(self, item: dict, at: str, by: str | None, changes: list[dict]) -> bool:
+        """Make `item` (version n+1) current and record it with its audit, in one write guarded on version n."""
+        fields = {k: v for k, v in item.items() if k != "versions"}
+        result = self.items.update_one({"_id": item["code"], "version": item["version"] - 1},
+                                       {"$set": fields, "$push": {"versions": version_entry(item, at, by, changes)}})
         return result.modified_count == 1
 
     # --- case numbers -----------------------------------------------------
     def next_sequence(self, key: str) -> int:
         """The next number of a sequence, journaled: a database crash never hands it out again."""
-        doc = self.counters.find_one_and_update(
-            {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
-        return doc["seq"]
+        for _ in range(3):
+            doc = self.counters.find_one_and_update(
+                {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
+            if doc is not None:  # None: two first upserts of one key raced (seen on SecantusDB); again
+                return doc["seq"]
+        raise Unavailable("案号分配暂不可用，请稍后重试")
 
     def skip_taken(self, key: str, prefix: str) -> None:
         """After a collision (a counter that lost increments), move the sequence past the highest

@@ -8,7 +8,6 @@ Functions change the record in place and return the events to publish as
 import datetime as dt
 
 from services.common import contracts
-from services.common.clock import WorkingDayClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.intake import notices
 from services.intake.catalogue import snapshot
@@ -70,14 +69,14 @@ def issue_one_time_notice(record: dict, result: Completeness, at: str, today: st
              {**case_fields(record), "missing": result.missing, "notice": record["notice"]})]
 
 
-def deadlines_for(record: dict, today: str, clock: WorkingDayClock) -> dict:
-    """承诺/法定时限 in working days from the day of acceptance (not counted), on the shared clock."""
+def deadlines_for(record: dict, today: str, clock) -> dict:
+    """承诺/法定时限 in working days from the day of acceptance (not counted), on the shared clock
+    (a WorkingDayClock, or anything with its `deadlines(start, promised_days, statutory_days)`)."""
     item = record["item"]
     return clock.deadlines(dt.date.fromisoformat(today), item["promised_days"], item["statutory_days"])
 
 
-def accept(record: dict, result: Completeness, at: str, today: str, actor: dict, action: str,
-           clock: WorkingDayClock) -> dict:
+def accept(record: dict, result: Completeness, at: str, today: str, actor: dict, action: str, clock) -> dict:
     """Accept a complete application, with its deadlines; returns the application_accepted fields."""
     deadlines = deadlines_for(record, today, clock)
     record.update(missing=[], pledges=result.pledged, accepted_at=at, accepted_on=today, deadlines=deadlines)

@@ -21,6 +21,8 @@ APPLICANT_EVENTS = frozenset({
     contracts.APPLICATION_REFUSED,
     contracts.CASE_DECIDED,
     contracts.CERTIFICATE_ISSUED,
+    contracts.CERTIFICATE_EXPIRING,
+    contracts.CERTIFICATE_STATUS_CHANGED,
 })
 EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -61,7 +63,7 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
     if event_type in APPLICANT_EVENTS:
         recipient = applicant_recipient(event)
         deliveries = [Delivery(event["owner"], APPLICANT, INBOX)] if event.get("owner") else []
-        if SMS in channels:  # address None: resolved from intake at send time
+        if SMS in channels and event.get("case_no"):  # address None: resolved from intake at send time
             deliveries.append(Delivery(recipient, APPLICANT, SMS, contact.get("phone")))
         if contact.get("email") and EMAIL in channels:
             deliveries.append(Delivery(recipient, APPLICANT, EMAIL, contact["email"]))

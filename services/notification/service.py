@@ -68,6 +68,14 @@ class NotificationService(ProvinceFeeds, Pingable):
     def on_certificate_issued(self, event):
         self._notify(event)
 
+    @handle(contracts.CERTIFICATE_EXPIRING)
+    def on_certificate_expiring(self, event):
+        self._notify(event)
+
+    @handle(contracts.CERTIFICATE_STATUS_CHANGED)
+    def on_certificate_status_changed(self, event):
+        self._notify(event)
+
     @handle(contracts.RATING_SUBMITTED)
     def on_rating_submitted(self, event):
         self._notify(event)

@@ -5,16 +5,20 @@ Free text that came from people (reasons, comments, subjects) is passed
 through `mask_text`, so an ID number or phone typed into it never reaches a
 message. Email reuses the inbox wording; SMS is a short form.
 """
+import datetime as dt
 from dataclasses import dataclass
 from string import Template
 
 from services.common import contracts
+from services.common.config import setting
 from services.common.masking import mask_text
 
 APPLICANT, SUPERVISOR, STAFF = "applicant", "supervisor", "staff"
 INBOX, SMS, EMAIL = "inbox", "sms", "email"
 
 RESULT_TEXT = {"approved": "准予许可", "denied": "不予许可"}
+CERTIFICATE_ACTIONS = {"revoke": "撤销", "cancel": "注销"}
+RENEWAL_LEAD_DAYS = 30
 LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 REMEDY = "如不服本决定，可自收到之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。"
 
@@ -52,6 +56,16 @@ _INBOX = {
         "领证通知：${item_name}",
         "您申请的“${item_name}”（办件编号${case_no}）许可证已制发，证书编号${certificate_no}，"
         "有效期${valid_from}至${valid_until}。请携带有效身份证件到窗口领取。",
+    ),
+    # licences (issue 7)
+    (contracts.CERTIFICATE_EXPIRING, APPLICANT): _t(
+        "许可证到期提醒：${certificate_no}",
+        "您持有的“${item_name}”许可证（证书编号${certificate_no}）将于${valid_until}到期，距到期还有${days_left}天。"
+        "如需继续从事许可活动，请于${renew_by}前（有效期届满三十日前）提出延续申请；逾期未延续的，许可证到期后将依法注销。",
+    ),
+    (contracts.CERTIFICATE_STATUS_CHANGED, APPLICANT): _t(
+        "许可证${action_text}通知：${certificate_no}",
+        "您持有的“${item_name}”许可证（证书编号${certificate_no}）已于${on}依法${action_text}。理由：${reason}。${remedy}",
     ),
     (contracts.RATING_SUBMITTED, SUPERVISOR): _t(
         "差评提醒：${case_no}",
@@ -99,7 +113,8 @@ def _follow_up_detail(event: dict) -> str:
 
 _SMS = {
     (contracts.APPLICATION_ACCEPTED, APPLICANT): _t(
-        "受理通知", "【政务服务中心】您的“${item_name}”已受理，办件编号${case_no}，承诺办结日期${promised}。"
+        "受理通知", "【政务服务中心】您的“${item_name}”已受理，办件编号${case_no}，查询码${query_code}，"
+                    "承诺办结日期${promised}。进度查询：${public_url}/progress"
     ),
     (contracts.ONE_TIME_NOTICE_ISSUED, APPLICANT): _t(
         "一次性告知", "【政务服务中心】您的“${item_name}”需补正${missing_count}项材料：${missing_names}。"
@@ -108,10 +123,19 @@ _SMS = {
         "不予受理通知", "【政务服务中心】您的“${item_name}”（${case_no}）不予受理，理由：${reason}。"
     ),
     (contracts.CASE_DECIDED, APPLICANT): _t(
-        "审批决定", "【政务服务中心】您的“${item_name}”（${case_no}）审批结果：${result_text}。详情请查看站内消息。"
+        "审批决定", "【政务服务中心】您的“${item_name}”（${case_no}）审批结果：${result_text}。"
+                    "欢迎凭受理短信中的查询码评价：${public_url}/rate/${case_no}"
     ),
     (contracts.CERTIFICATE_ISSUED, APPLICANT): _t(
         "领证通知", "【政务服务中心】您的“${item_name}”证书${certificate_no}已制发，请携带身份证件到窗口领取。"
+    ),
+    (contracts.CERTIFICATE_EXPIRING, APPLICANT): _t(
+        "许可证到期提醒",
+        "【政务服务中心】您的许可证${certificate_no}将于${valid_until}到期，请于${renew_by}前申请延续。",
+    ),
+    (contracts.CERTIFICATE_STATUS_CHANGED, APPLICANT): _t(
+        "许可证${action_text}通知",
+        "【政务服务中心】您的许可证${certificate_no}已于${on}${action_text}，详情请查看站内消息。",
     ),
 }
 
@@ -165,12 +189,24 @@ def _values(event: dict) -> dict:
         "subject": mask_text(event.get("subject") or ""),
         "complaint_id": event.get("complaint_id") or "",
         "case_part": f"，涉及办件{event['case_no']}" if event.get("case_no") else "",
+        "days_left": event.get("days_left", ""),
+        "renew_by": _days_before(event.get("valid_until"), RENEWAL_LEAD_DAYS),
+        "action_text": CERTIFICATE_ACTIONS.get(event.get("action"), event.get("action") or ""),
+        "on": event.get("on") or "",
+        "query_code": (event.get("notice") or {}).get("query_code") or "见受理通知书",
+        "public_url": setting("PUBLIC_BASE_URL").rstrip("/"),
         # issue 6
         "complaint_status": COMPLAINT_STATUS.get(event.get("status"), event.get("status") or ""),
         "reply_part": f"答复：{mask_text(event['reply'])}" if event.get("reply") else "",
         "follow_up_status": FOLLOW_UP_STATUS.get(event.get("status"), event.get("status") or ""),
         "follow_up_detail": _follow_up_detail(event),
     }
+
+
+def _days_before(day: str | None, days: int) -> str:
+    if not day:
+        return ""
+    return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
 
 
 def render(event: dict, audience: str, channel: str) -> Rendered:

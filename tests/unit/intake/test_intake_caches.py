@@ -63,3 +63,15 @@ def test_calendar_fetches_are_due_once_per_interval():
     assert not cache.due()
     now[0] = 130.0
     assert cache.due()
+
+
+def test_deadlines_are_remembered_until_the_calendar_changes():
+    cache = CalendarCache()
+    start = dt.date(2026, 11, 23)
+    first = cache.deadlines(start, 10, 20)
+    assert first == cache.clock.deadlines(start, 10, 20) == {"promised": "2026-12-07", "statutory": "2026-12-21",
+                                                               "estimated": False}
+    first["promised"] = "changed by a caller"
+    assert cache.deadlines(start, 10, 20)["promised"] == "2026-12-07"
+    cache.update([{"year": 2026, "source": "admin", "updated_at": "t", "holidays": ["2026-11-24"], "workdays": []}])
+    assert cache.deadlines(start, 10, 20)["promised"] == "2026-12-08"

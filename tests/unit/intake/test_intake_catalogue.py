@@ -4,7 +4,17 @@ import copy
 import pytest
 
 from services.common.errors import InvalidInput
-from services.intake.catalogue import CASE_KINDS, PUBLIC_TEXTS, new_version, snapshot, validate_item
+from services.intake.catalogue import (
+    CASE_KINDS,
+    PUBLIC_TEXTS,
+    STANDARD_TEXTS,
+    changes_between,
+    needs_licence_number,
+    new_version,
+    snapshot,
+    validate_item,
+)
+from services.intake.departments import seed_departments
 from services.intake.seed import seed_items
 
 REQUIRED_CODES = {"HEALTH-PUBLIC-PLACE-NEW", "HEALTH-WATER-NEW", "HEALTH-MEDICAL-NEW", "HEALTH-LICENCE-RENEW",
@@ -80,8 +90,8 @@ def test_case_kind_rules(catalogue, public_place):
     assert "joint_departments" in errors_of({**public_place, "joint_departments": ["health", "market"]})
     assert "higher_authority" in errors_of({**public_place, "higher_authority": "省卫生健康委员会"})
     joint = catalogue["HEALTH-HOTEL-JOINT"]
-    assert set(errors_of({**joint, "joint_departments": ["health"], "stages": ["first_review", "decision"]})) == {
-        "joint_departments", "stages"}
+    assert set(errors_of({**joint, "joint_departments": ["health"], "stages": ["first_review", "decision"],
+                          "stage_limits": {}})) == {"joint_departments", "stages"}
     escalated = catalogue["HEALTH-RADIATION-NEW"]
     assert "higher_authority" in errors_of({**escalated, "higher_authority": None})
 
@@ -101,5 +111,67 @@ def test_snapshot_is_what_approval_needs(catalogue):
     assert snapshot(catalogue["HEALTH-WATER-NEW"]) == {
         "case_kind": "promised", "promised_days": 15, "statutory_days": 20,
         "stages": ["first_review", "site_inspection", "decision"], "joint_departments": [],
-        "higher_authority": None, "licence_valid_years": 4}
+        "higher_authority": None, "licence_valid_years": 4, "licence_name": "生活饮用水供水单位卫生许可证",
+        "licence_action": "new", "department_name": "卫生健康委员会",
+        "stage_limits": {"first_review": 6, "site_inspection": 4, "decision": 4}}
     assert snapshot(catalogue["HEALTH-RADIATION-NEW"])["licence_valid_years"] is None
+
+
+# --- issue 7: a full catalogue, departments as data, audited versions -------------------
+FAMILIES = ("公共场所卫生许可", "生活饮用水供水单位卫生许可", "医疗机构执业许可", "放射诊疗许可",
+            "母婴保健技术服务执业许可", "消毒产品生产企业卫生许可")
+
+
+def test_at_least_17_health_items_and_several_market_items(catalogue):
+    health = [i for i in catalogue.values() if i["department"] == "health"]
+    market = [i for i in catalogue.values() if i["department"] == "market"]
+    assert len(health) >= 17 and len(market) >= 3
+    names = " ".join(i["name"] for i in health)
+    for family in FAMILIES:
+        assert family in names, family
+    for action in ("新办", "延续", "变更", "补办", "注销", "校验"):
+        assert action in names, action
+    assert any("食品经营许可" in i["name"] for i in market)
+
+
+@pytest.mark.parametrize("item", seed_items(), ids=lambda i: i["code"])
+def test_every_seed_item_has_the_standard_fields(item):
+    for name in STANDARD_TEXTS:
+        assert item[name].strip(), name
+    assert item["item_type"] == "行政许可" and item["department_name"]
+    assert item["implementation_code"].endswith(item["basic_code"] + item["implementation_code"][-1])
+    assert item["fee_amount"] == 0 and "第五十八条" in item["fee_basis"]
+    assert set(item["stage_limits"]) <= set(item["stages"])
+    assert all(days <= max(item["promised_days"], 1) for days in item["stage_limits"].values())
+    if item["licence_action"] in ("new", "renew", "change", "replace"):
+        assert item["licence"]["valid_years"] >= 1
+    assert needs_licence_number(item) == (item["licence_action"] in ("renew", "change", "replace", "cancel",
+                                                                      "inspect"))
+
+
+def test_departments_are_data():
+    departments = seed_departments()
+    assert set(departments) == {"health", "market"}
+    assert departments["health"]["name"] == "卫生健康委员会" and departments["market"]["window"]
+    police = {"code": "police", "name": "公安局", "full_name": "商丘市公安局", "window": "一楼", "consult_phone": "110",
+              "complaint_phone": "12345"}
+    item = {**seed_items()[0], "department": "police", "joint_departments": []}
+    assert validate_item(item, {**departments, "police": police})["department_name"] == "公安局"
+    assert "department" in errors_of(item)
+
+
+def test_stage_limits_name_known_stages_within_the_promise(public_place):
+    errors = errors_of({**public_place, "stage_limits": {"joint_review": 2, "decision": 99, "first_review": -1}})
+    assert {"stage_limits.joint_review", "stage_limits.decision", "stage_limits.first_review"} <= set(errors)
+
+
+def test_licence_actions(public_place):
+    assert "licence_action" in errors_of({**public_place, "licence_action": "sell"})
+    assert "licence" in errors_of({**public_place, "licence": None, "licence_action": "renew"})
+    assert validate_item({**public_place, "licence": None, "licence_action": "cancel"})["licence_action"] == "cancel"
+
+
+def test_changes_between_names_each_changed_field(public_place):
+    edited = new_version(public_place, {"promised_days": 7, "fee": "不收费"})
+    changes = {c["field"]: (c["from"], c["to"]) for c in changes_between(public_place, edited)}
+    assert changes == {"promised_days": (10, 7), "fee": (public_place["fee"], "不收费")}

@@ -26,6 +26,7 @@ def sample(event_type, **overrides):
         "holder_name": "张三", "closed_on": "2025-03-22",
         "level": 1, "bad": True, "comment": f"态度差，我的身份证{ID_NUMBER}",
         "complaint_id": "c1", "subject": "窗口推诿",
+        "days_left": 30, "threshold": 30, "previous_status": "valid", "on": "2025-04-01",
         "action": "close", "reply": f"已约谈，电话{PHONE}", "follow_up_id": "f1", "outcome": "rectified",
         "note": f"已回访 {PHONE}", "rectify_by": "2025-04-10",
     }
