@@ -36,6 +36,10 @@ NOT_IN_MATRIX = {
     ("POST", "/v1/accounts/{username}/api-keys/{key_id}/revoke"), ("DELETE", "/v1/webhooks/{webhook_id}"),
     ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"), ("GET", "/v1/webhooks/{webhook_id}"),
     ("GET", "/v1/webhooks/{webhook_id}/deliveries"),
+    # public, but 404 without the case's query code (progress); kinds vary per case (documents);
+    # a certificate must exist first (certificates' own tests walk who may register, revoke, cancel)
+    ("GET", "/v1/progress/{case_no}"), ("GET", "/v1/cases/{case_no}/documents/{kind}"),
+    ("POST", "/v1/certificates"), ("POST", "/v1/certificates/{certificate_no}/transitions"),
 }
 
 
@@ -75,7 +79,18 @@ def rows(world: dict) -> list[tuple]:
         ("GET", "/v1/metrics", "/v1/metrics?department=health", None, (*HEALTH_STAFF, *OVERSIGHT), ()),
         ("GET", "/v1/accountability", "/v1/accountability?year=2026", None, OVERSIGHT, ()),
         ("GET", "/v1/reports/monthly", "/v1/reports/monthly?period=2026-10&format=xlsx", None, OVERSIGHT, ()),
+        ("GET", "/v1/cases/{case_no}/documents", f"/v1/cases/{a}/documents", None, a_readers, ()),
+        ("GET", "/v1/ops/dead-letters", "/v1/ops/dead-letters", None, (CENTRE_ADMIN,), ()),
+        ("POST", "/v1/ops/dead-letters/{dead_letter_id}/replay", "/v1/ops/dead-letters/none/replay",
+         lambda: {}, (CENTRE_ADMIN,), ()),
+        ("POST", "/v1/items", "/v1/items", lambda: {"code": "MX-NEW", "department": "health"},
+         (ADMIN_H, CENTRE_ADMIN), ()),
+        ("PUT", "/v1/items/{code}", f"/v1/items/{ITEM}", lambda: {"promised_days": 10_000},
+         (ADMIN_H, CENTRE_ADMIN), ()),
         # public
+        ("GET", "/v1/departments", "/v1/departments", None, EVERYONE, ()),
+        ("GET", "/v1/items/{code}/versions", f"/v1/items/{ITEM}/versions", None, EVERYONE, ()),
+        ("GET", "/v1/results", "/v1/results", None, EVERYONE, ()),
         ("GET", "/v1/items", "/v1/items", None, EVERYONE, ()),
         ("GET", "/v1/items/{code}", f"/v1/items/{ITEM}", None, EVERYONE, ()),
         ("GET", "/v1/codes", "/v1/codes", None, EVERYONE, ()),
