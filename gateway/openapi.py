@@ -386,6 +386,11 @@ PATHS.update({
                   {**ok("{table,codes:[{ours,code,name}]}"), **problems(404)}, PUBLIC,
                   parameters=[path_param("table")], tag="province")
     },
+    "/v1/cases/{case_no}/applicant/reveal": {
+        "post": op("查看申请人完整证件号码和手机号码（本部门窗口人员，须说明理由；每次查看均记录）",
+                   {**ok("{case_no,id_number,phone}"), **problems(400, 401, 403, 404, 422, 503)},
+                   request=schemas.REVEAL, parameters=CASE_NO, tag="cases")
+    },
     "/v1/cases/{case_no}/exchange": {
         "get": op("办件的交换格式（GB/T 39046-2020 字段名与代码）", {**ok("{standard,province,record}"),
                   **problems(401, 404, 503)}, parameters=CASE_NO, tag="province")

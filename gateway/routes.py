@@ -66,6 +66,7 @@ ROUTES = (
     ("/v1/codes", province.CodeTablesResource),
     ("/v1/codes/{table}", province.CodeTableResource),
     ("/v1/cases/{case_no}/exchange", province.ExchangeCaseResource),
+    ("/v1/cases/{case_no}/applicant/reveal", province.RevealApplicantResource),
     # issue 10: dead letters for ops
     ("/v1/ops/dead-letters", operations.DeadLettersResource),
     ("/v1/ops/dead-letters/{dead_letter_id}/replay", operations.DeadLetterReplayResource),

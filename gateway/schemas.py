@@ -184,6 +184,13 @@ API_KEY = {
     "additionalProperties": False,
 }
 
+REVEAL = {
+    "type": "object",
+    "properties": {"reason": {"type": "string", "minLength": 2, "maxLength": 200}},
+    "required": ["reason"],
+    "additionalProperties": False,
+}
+
 WEBHOOK_EVENTS = (
     "application_received", "one_time_notice_issued", "application_accepted", "application_refused",
     "case_status_changed", "case_decided", "certificate_issued", "case_closed", "rating_submitted",

@@ -6,7 +6,7 @@ from gateway.access import ensure_visible, require
 from gateway.resources.base import Resource
 from gateway.validation import query_int, read_json, validate
 from services.common.config import setting
-from services.common.contracts import Notification
+from services.common.contracts import Intake, Notification
 from services.common.errors import InvalidInput, NotFound
 
 FEED_READERS = ("api_client", "supervisor", "centre_admin")
@@ -87,3 +87,13 @@ class ExchangeCaseResource(Resource):
         case = self.load_case(req, case_no)
         ensure_visible(actor, case, case_no)
         resp.media = exchange.render_case(_province(), case)
+
+
+class RevealApplicantResource(Resource):
+    """POST /v1/cases/{case_no}/applicant/reveal {"reason"}: the full ID number and phone for the case's
+    department staff; intake logs each read with who and why."""
+
+    def on_post(self, req, resp, case_no):
+        actor = require(req)
+        body = validate(read_json(req), schemas.REVEAL)
+        resp.media = self.call(req, Intake.SERVICE, Intake.REVEAL_APPLICANT, case_no, actor, body["reason"])

@@ -30,6 +30,8 @@ class Intake:
     CHECK_QUERY_CODE = "check_query_code"  # (case_no, code) -> True; NotFound when unknown or wrong (same answer)
     SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
+    # (case_no, actor, reason) -> {"case_no","id_number","phone"} in full: staff of the case's department; logged
+    REVEAL_APPLICANT = "reveal_applicant"
     GET_CONTACT = "get_contact"          # (case_no) -> {"phone","email"} in full: for notification's sends only
     GET_APPLICATION = "get_application"  # (case_no) -> case view (masked applicant; owner/submitted_by for checks)
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view

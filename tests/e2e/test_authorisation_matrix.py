@@ -80,6 +80,8 @@ def rows(world: dict) -> list[tuple]:
         ("GET", "/v1/accountability", "/v1/accountability?year=2026", None, OVERSIGHT, ()),
         ("GET", "/v1/reports/monthly", "/v1/reports/monthly?period=2026-10&format=xlsx", None, OVERSIGHT, ()),
         ("GET", "/v1/cases/{case_no}/documents", f"/v1/cases/{a}/documents", None, a_readers, ()),
+        ("POST", "/v1/cases/{case_no}/applicant/reveal", f"/v1/cases/{a}/applicant/reveal",
+         lambda: {"reason": "电话核实申请人身份"}, HEALTH_STAFF, ()),
         ("GET", "/v1/ops/dead-letters", "/v1/ops/dead-letters", None, (CENTRE_ADMIN,), ()),
         ("POST", "/v1/ops/dead-letters/{dead_letter_id}/replay", "/v1/ops/dead-letters/none/replay",
          lambda: {}, (CENTRE_ADMIN,), ()),

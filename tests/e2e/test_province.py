@@ -263,3 +263,34 @@ def test_a_disabled_account_is_refused_on_its_next_call(api, admin):
     relogin = requests.post(f"{api.base}/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD},
                             timeout=10)
     assert relogin.status_code == 401
+
+
+def test_id_numbers_and_phones_are_encrypted_at_rest_and_full_reads_are_logged(stack, api, admin):
+    from pymongo import MongoClient
+
+    from services.intake.store import APPLICATIONS
+
+    _, client = new_client(api, admin)
+    case_no = submit_province_case(api, client)
+    stored = MongoClient(stack.mongo_uri)["e2e_intake"][APPLICATIONS].find_one({"case_no": case_no}) \
+        or MongoClient(stack.mongo_uri)["e2e_intake"][APPLICATIONS].find_one({"_id": case_no})
+    text = json.dumps(stored, default=str, ensure_ascii=False)
+    assert id_number(seq="271") not in text and "13712345678" not in text
+    assert stored["applicant"]["id_number_encrypted"].startswith("v1:")
+
+    clerk = api.as_user("clerk1", DEMO_PASSWORD)
+    revealed = clerk.post(f"/v1/cases/{case_no}/applicant/reveal", json={"reason": "电话核实申请人身份"})
+    assert revealed.status_code == 200, revealed.text
+    assert revealed.json()["id_number"] == id_number(seq="271") and revealed.json()["phone"] == "13712345678"
+    assert api.as_user("market_clerk1").post(f"/v1/cases/{case_no}/applicant/reveal",
+                                             json={"reason": "好奇"}).status_code == 403
+    no_reason = clerk.post(f"/v1/cases/{case_no}/applicant/reveal", json={})
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+
+    def logged():
+        lines = [json.loads(line) for path in (stack.var / "logs").glob("intake*.log")
+                 for line in path.read_text().splitlines() if "personal data read in full" in line]
+        return [line for line in lines if line.get("case_no") == case_no and line.get("read_by") == "clerk1"]
+
+    reads = eventually(logged)
+    assert {r["pii_field"] for r in reads} == {"id_number", "phone"} and reads[0]["reason"] == "电话核实申请人身份"
