@@ -4,8 +4,8 @@ change feed, webhooks and their deliveries, and which client submitted each case
 Change feed (`changes`): one document per status-change event, `_id` = the
 event id (a redelivered event inserts nothing). A change is stored first
 without a `seq`, then numbered: each number is max(seq)+1 under a unique
-index, so two workers racing for a number both see the loser retry, and a
-number is given only once every smaller number is stored. A reader asking for
+index, given by one numberer at a time (a lease), and a number is given only
+once every smaller number is stored. A reader asking for
 `seq > cursor` therefore never sees n+1 before n: no gaps, no repeats, across
 restarts and concurrent writers. A change left unnumbered by a crash is
 numbered by the next event or the timer sweep.
@@ -35,6 +35,7 @@ def _now() -> str:
 class ProvinceStore:
     def __init__(self, db):
         self.changes = db.changes
+        self.locks = db.province_locks
         self.case_clients = db.case_clients
         self.webhooks = db.webhooks
         self.deliveries = db.webhook_deliveries
@@ -67,26 +68,44 @@ class ProvinceStore:
         except DuplicateKeyError:
             pass  # the same event again: already stored (numbered or about to be)
 
-    def number_changes(self, batch: int = 200) -> int:
-        """Give every unnumbered change the next seq, oldest first; returns how many were numbered."""
+    def number_changes(self, batch: int = 200, lease_seconds: float = 30.0) -> int:
+        """Give every unnumbered change the next seq, oldest first; returns how many were numbered.
+
+        One numberer at a time (a lease on a tiny lock document): others return at once and leave
+        their change to the holder, the next event or the timer. The unique index on seq still
+        guards against a lease that expired under a stalled holder."""
+        now = time.time()
+        try:
+            taken = self.locks.update_one({"_id": "changes", "until": {"$lt": now}},
+                                          {"$set": {"until": now + lease_seconds}}, upsert=True)
+        except DuplicateKeyError:
+            return 0  # held by another worker
+        if taken.modified_count != 1 and taken.upserted_id is None:
+            return 0
         numbered = 0
-        while True:
-            pending = list(self.changes.find({"seq": {"$exists": False}}, {"_id": 1})
-                           .sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(batch))
-            if not pending:
-                return numbered
-            for doc in pending:
-                while True:
-                    last = list(self.changes.find({"seq": {"$exists": True}}, {"seq": 1}).sort("seq", DESCENDING)
-                                .limit(1))
-                    seq = (last[0]["seq"] if last else 0) + 1
+        try:
+            last = self._last_seq()
+            while True:
+                pending = list(self.changes.find({"seq": {"$exists": False}}, {"_id": 1})
+                               .sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(batch))
+                if not pending:
+                    return numbered
+                for doc in pending:
                     try:
                         result = self.changes.update_one({"_id": doc["_id"], "seq": {"$exists": False}},
-                                                         {"$set": {"seq": seq}})
-                    except DuplicateKeyError:
-                        continue  # another worker took this number: read the maximum again
-                    numbered += result.modified_count
-                    break
+                                                         {"$set": {"seq": last + 1}})
+                    except DuplicateKeyError:  # a stalled holder numbered meanwhile: start from the maximum
+                        last = self._last_seq()
+                        break
+                    if result.modified_count == 1:
+                        last += 1
+                        numbered += 1
+        finally:
+            self.locks.update_one({"_id": "changes"}, {"$set": {"until": 0}})
+
+    def _last_seq(self) -> int:
+        last = list(self.changes.find({"seq": {"$exists": True}}, {"seq": 1}).sort("seq", DESCENDING).limit(1))
+        return last[0]["seq"] if last else 0
 
     def read_changes(self, after: int, limit: int, client: str | None) -> list[dict]:
         query = {"seq": {"$gt": after}}
