@@ -119,9 +119,9 @@ METRICS_QUERY = {
 # --- issue 6: complaints, follow-ups, accountability, rankings, reports ----------------------
 COMPLAINT_ACTIONS = ("assign", "investigate", "conclude", "reply", "close")
 FOLLOW_UP_ACTIONS = ("contact", "rectify", "dismiss", "close")
-PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+PERIOD = {"type": "string", "pattern": r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2]|Q[1-4])$",
           "x-message": "统计周期应为 YYYY-MM（月）或 YYYY-Qn（季度）"}
-MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "x-message": "统计周期应为 YYYY-MM"}
+MONTH = {"type": "string", "pattern": r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", "x-message": "统计周期应为 YYYY-MM"}
 
 COMPLAINT_TRANSITION = {
     "type": "object",
