@@ -8,6 +8,7 @@ and /metrics sums all workers.
 """
 import os
 import shutil
+import sys
 import tempfile
 
 worker_class = "gthread"
@@ -21,6 +22,16 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Requests gunicorn refuses itself (request line over 4094 bytes: 414; too many or too large headers)
+# are answered as problem+json (deploy/gunicorn_errors.py).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from deploy.gunicorn_errors import install as _problem_json_errors  # noqa: E402
+
+_problem_json_errors()
 
 # Set before any worker imports prometheus_client; a fresh directory per master start.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

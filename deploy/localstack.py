@@ -212,6 +212,8 @@ class Stack:
             "MONGO_DB_PREFIX": db_prefix,
             "PYTHONPATH": str(ROOT),
             "GATEWAY_ADMIN_PASSWORD": os.environ.get("GATEWAY_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
+            # The local stack is development: the gateway may use its development JWT secret.
+            "WINDOW_ENV": os.environ.get("WINDOW_ENV", "development"),
             **(extra_env or {}),
         }
         self.mongo = None

@@ -15,7 +15,8 @@ from gateway.auth import Authenticator
 from gateway.departments import DepartmentRouter
 from gateway.idempotency import Idempotency, IdempotencyStore
 from gateway.metrics import Metrics
-from gateway.middleware import Credentials, RateLimit, RequestContext
+from gateway.middleware import BodyLimit, Credentials, RateLimit, RequestContext
+from gateway.ratelimit import RateLimiter
 from gateway.resources.base import Deps
 from gateway.routes import ROUTES
 from gateway.settings import GatewaySettings
@@ -29,12 +30,14 @@ def create_app(rpc, store, settings: GatewaySettings | None = None, dead_letters
     store.ensure_indexes()
     ensure_admin(store, settings)
     metrics = Metrics()
-    authenticator = Authenticator(store, settings)
+    limiter = RateLimiter(store)
+    authenticator = Authenticator(store, settings, limiter)
     deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics,
                 dead_letters=dead_letters, router=router or DepartmentRouter())
     idempotency = Idempotency(IdempotencyStore(store.accounts.database), settings.rpc_timeout)
-    app = falcon.App(middleware=[RequestContext(metrics), Credentials(authenticator),
-                                 RateLimit(settings.rate_limit_per_minute), idempotency])
+    app = falcon.App(middleware=[RequestContext(metrics), BodyLimit(settings.max_body_bytes),
+                                 RateLimit(limiter, settings.rate_limit_per_minute, settings.trusted_proxies),
+                                 Credentials(authenticator), idempotency])
     app.req_options.strip_url_path_trailing_slash = True
     # Chinese text as UTF-8, not \u escapes: readable by people and half the bytes.
     utf8_json = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))

@@ -29,7 +29,15 @@ class Unauthorized(DomainError):
 
 
 class RateLimited(DomainError):
-    """Too many requests from one caller (429)."""
+    """Too many requests from one caller, or a locked login (429, with Retry-After)."""
+
+    def __init__(self, detail: str, errors: list | None = None, retry_after: int = 60):
+        super().__init__(detail, errors)
+        self.retry_after = retry_after
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is larger than the gateway accepts (413)."""
 
 
 # exception type -> (HTTP status, problem type slug, Chinese title)
@@ -41,6 +49,7 @@ ERROR_TABLE = {
     Conflict: (409, "conflict", "与当前状态冲突"),
     InvalidInput: (422, "invalid-input", "请求字段无效"),
     RateLimited: (429, "rate-limited", "请求过于频繁"),
+    PayloadTooLarge: (413, "payload-too-large", "请求体过大"),
     RemoteFailure: (500, "internal-error", "服务内部错误"),
     Unavailable: (503, "unavailable", "服务暂不可用"),
     # The gateway's own database (accounts, idempotency keys) down or too slow: retry later, not a bug.
@@ -93,7 +102,7 @@ def handle_known(req, resp, exc, params) -> None:
         errors = exc.errors if isinstance(exc, InvalidInput) else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 429:
-        headers = {"Retry-After": "60"}
+        headers = {"Retry-After": str(getattr(exc, "retry_after", 60))}
     if status == 503:
         headers = {"Retry-After": "1"}
     _send(resp, problem(status, slug, title, detail, errors), headers)

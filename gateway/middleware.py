@@ -1,12 +1,13 @@
 """Cross-cutting request handling: request id, access log, credentials, rate limit, metrics."""
-import hashlib
 import logging
 import re
-import threading
 import time
 import uuid
 
-from gateway.errors import RateLimited, Unauthorized
+from gateway.errors import PayloadTooLarge, Unauthorized
+from gateway.ratelimit import client_address, key_of
+from gateway.scopes import check_scopes
+from services.common.errors import Forbidden
 from services.common.logs import set_request_id
 
 log = logging.getLogger("gateway.access")
@@ -43,37 +44,50 @@ class RequestContext:
 
 
 class Credentials:
-    """Resolves the Authorization header once; resources decide whether they need it (gateway/access.py)."""
+    """Resolves the Authorization header once; resources decide whether they need it (gateway/access.py).
+
+    An API key also carries scopes: a route outside them is 403 before any resource runs."""
 
     def __init__(self, authenticator):
         self.authenticator = authenticator
 
     def process_request(self, req, resp):
+        req.context.scopes = None
         if req.get_header("Authorization") is None:
             return
         try:
-            req.context.actor = self.authenticator.actor(req.get_header("Authorization"))
+            req.context.actor, req.context.scopes = self.authenticator.authenticate(req.get_header("Authorization"))
         except Unauthorized as exc:  # kept until a resource asks: public routes ignore bad credentials
             req.context.auth_error = exc
 
+    def process_resource(self, req, resp, resource, params):
+        missing = check_scopes(req.context.scopes, req.method, req.uri_template)
+        if missing:
+            raise Forbidden(f"API 密钥缺少权限范围 {missing}")
 
-class RateLimit:
-    """A fixed one-minute window per caller (credential or address) in this worker process."""
 
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self._lock = threading.Lock()
-        self._window, self._counts = 0, {}
+class BodyLimit:
+    """Refuses a body larger than the limit before reading it (413); read_json enforces it for chunked bodies."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
 
     def process_request(self, req, resp):
+        if req.content_length is not None and req.content_length > self.max_bytes:
+            raise PayloadTooLarge(f"请求体不能超过 {self.max_bytes} 字节")
+
+
+class RateLimit:
+    """A fixed one-minute window per caller (credential, else the real client address), counted in the
+    gateway's database so every worker and replica share it."""
+
+    def __init__(self, limiter, per_minute: int, trusted_proxies: tuple[str, ...] = ()):
+        self.limiter, self.per_minute, self.trusted_proxies = limiter, per_minute, trusted_proxies
+
+    def process_request(self, req, resp):
+        req.context.client_address = client_address(req, self.trusted_proxies)
         if self.per_minute <= 0 or req.path in UNMETERED:
             return
-        caller = req.get_header("Authorization") or req.remote_addr or "-"
-        key = hashlib.sha256(caller.encode()).hexdigest()[:16]
-        window = int(time.time() // 60)
-        with self._lock:
-            if window != self._window:
-                self._window, self._counts = window, {}
-            self._counts[key] = count = self._counts.get(key, 0) + 1
-        if count > self.per_minute:
-            raise RateLimited(f"每分钟最多 {self.per_minute} 次请求，请稍后再试")
+        caller = req.get_header("Authorization") or req.context.client_address
+        self.limiter.hit(key_of("caller", caller), self.per_minute, 60,
+                         f"每分钟最多 {self.per_minute} 次请求，请稍后再试")

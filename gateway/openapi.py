@@ -374,6 +374,88 @@ PATHS.update({
     },
 })
 
+# --- issue 8: credentials, webhooks, change feed, exchange codes ----------------------
+USERNAME_PARAM = [path_param("username")]
+KEY_PARAMS = [path_param("username"), path_param("key_id")]
+WEBHOOK_PARAM = [path_param("webhook_id")]
+PATHS.update({
+    "/v1/auth/refresh": {
+        "post": op("用刷新令牌换取新的访问令牌（刷新令牌只能使用一次）", {**ok("令牌"), **problems(400, 401, 422, 429)},
+                   PUBLIC, schemas.REFRESH, tag="accounts")
+    },
+    "/v1/accounts/{username}/disable": {
+        "post": op("停用账号：其令牌与 API 密钥立即失效（中心管理员；部门管理员限本部门）",
+                   {**ok("账号"), **problems(401, 403, 404)}, parameters=USERNAME_PARAM, tag="accounts")
+    },
+    "/v1/accounts/{username}/enable": {
+        "post": op("恢复账号（须重新登录）", {**ok("账号"), **problems(401, 403, 404)}, parameters=USERNAME_PARAM,
+                   tag="accounts")
+    },
+    "/v1/accounts/{username}/api-keys": {
+        "get": op("API 密钥列表（不含密钥本身）", {**ok("{api_keys:[...]}"), **problems(401, 403, 404)},
+                  parameters=USERNAME_PARAM, tag="accounts"),
+        "post": op("发放带权限范围的 API 密钥（密钥仅返回一次）", {**ok("密钥", status="201"),
+                   **problems(400, 401, 403, 404, 422)}, request=schemas.API_KEY, parameters=USERNAME_PARAM,
+                   tag="accounts"),
+    },
+    "/v1/accounts/{username}/api-keys/{key_id}/rotate": {
+        "post": op("轮换 API 密钥：新密钥同权限，旧密钥立即失效（key_id 为 initial 表示创建账号时的密钥）",
+                   {**ok("新密钥", status="201"), **problems(401, 403, 404, 409)}, parameters=KEY_PARAMS,
+                   tag="accounts")
+    },
+    "/v1/accounts/{username}/api-keys/{key_id}/revoke": {
+        "post": op("吊销 API 密钥", {**ok("密钥"), **problems(401, 403, 404)}, parameters=KEY_PARAMS, tag="accounts")
+    },
+    "/v1/webhooks": {
+        "post": op("注册 Webhook（API 客户端）；签名密钥仅返回一次",
+                   {**ok("{id,secret,...}", status="201"), **problems(400, 401, 403, 422, 503)},
+                   request=schemas.WEBHOOK, tag="province"),
+        "get": op("Webhook 列表", {**ok("{webhooks:[...]}"), **problems(401, 403, 503)}, tag="province"),
+    },
+    "/v1/webhooks/{webhook_id}": {
+        "get": op("Webhook 详情", {**ok("webhook"), **problems(401, 403, 404, 503)}, parameters=WEBHOOK_PARAM,
+                  tag="province"),
+        "delete": op("停用 Webhook", {**ok("webhook"), **problems(401, 403, 404, 503)}, parameters=WEBHOOK_PARAM,
+                     tag="province"),
+    },
+    "/v1/webhooks/{webhook_id}/rotate-secret": {
+        "post": op("轮换签名密钥：未发送的投递用新密钥签名，旧密钥在过渡期内以 X-Webhook-Signature-Previous 同时签名",
+                   {**ok("{id,secret,previous_valid_until}"), **problems(401, 403, 404, 503)},
+                   parameters=WEBHOOK_PARAM, tag="province")
+    },
+    "/v1/webhooks/{webhook_id}/deliveries": {
+        "get": op("投递记录：每次尝试、重试与死信", {**ok("{deliveries:[...]}"), **problems(401, 403, 404, 422, 503)},
+                  parameters=[*WEBHOOK_PARAM, query("limit", {"type": "integer", "minimum": 1, "maximum": 200})],
+                  tag="province")
+    },
+    "/v1/changes": {
+        "get": op("状态变更流：每次变更恰好一次、按序、无缺漏；空页返回同一游标",
+                  {**ok("{changes:[{seq,case_no,status,at}],next_cursor}", {
+                      "type": "object", "required": ["changes", "next_cursor"],
+                      "properties": {"changes": {"type": "array"}, "next_cursor": {"type": "string"}}}),
+                   **problems(401, 403, 422, 503)},
+                  parameters=[query("cursor"), query("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+                  tag="province")
+    },
+    "/v1/codes": {
+        "get": op("交换代码表清单（GB/T 39046-2020）", ok("{province,tables}"), PUBLIC, tag="province")
+    },
+    "/v1/codes/{table}": {
+        "get": op("交换代码表（case_kind, channel, status, satisfaction, applicant_type）",
+                  {**ok("{table,codes:[{ours,code,name}]}"), **problems(404)}, PUBLIC,
+                  parameters=[path_param("table")], tag="province")
+    },
+    "/v1/cases/{case_no}/applicant/reveal": {
+        "post": op("查看申请人完整证件号码和手机号码（本部门窗口人员，须说明理由；每次查看均记录）",
+                   {**ok("{case_no,id_number,phone}"), **problems(400, 401, 403, 404, 422, 503)},
+                   request=schemas.REVEAL, parameters=CASE_NO, tag="cases")
+    },
+    "/v1/cases/{case_no}/exchange": {
+        "get": op("办件的交换格式（GB/T 39046-2020 字段名与代码）", {**ok("{standard,province,record}"),
+                  **problems(401, 404, 503)}, parameters=CASE_NO, tag="province")
+    },
+})
+
 # --- licences, documents, progress, results, catalogue editing (issue 7) ------------------------
 CODE_PARAM = query("code")
 PDF = {"200": {"description": "application/pdf（中文，含编号、日期、中心与部门名称）",

@@ -26,6 +26,8 @@ import uuid
 from gateway.breaker import ServiceGuard
 from gateway.publishers import PublisherPool
 from gateway.replies import ReplyListener
+from services.common import actor_claims
+from services.common.config import setting
 from services.common.errors import ERROR_TYPES, Unavailable
 from services.common.rpc import deadline_headers, expiration
 
@@ -58,6 +60,12 @@ def remote_error(error: dict) -> Exception:
     detail = args[0] if args else str(error.get("value", ""))
     errors = args[1] if len(args) > 1 and isinstance(args[1], list) else []
     return cls(detail, errors)
+
+
+def actor_signature_headers(route: str, args, kwargs) -> dict:
+    """The gateway's signature over a call, so services believe the actor in it (services/common/actor_claims.py)."""
+    signature, signed_at = actor_claims.sign(setting("ACTOR_SIGNING_KEY"), route, list(args), kwargs)
+    return {"nameko." + actor_claims.SIGNATURE_HEADER: signature, "nameko." + actor_claims.SIGNED_AT_HEADER: signed_at}
 
 
 class RpcClient:
@@ -119,7 +127,7 @@ class RpcClient:
         correlation_id = uuid.uuid4().hex
         future = replies.expect(correlation_id)
         headers = {"nameko.call_id_stack": [f"gateway.{uuid.uuid4()}"], "nameko.request_id": request_id,
-                   **deadline_headers(timeout)}
+                   **deadline_headers(timeout), **actor_signature_headers(f"{service}.{method}", args, kwargs)}
         try:
             publishers.publish({"args": list(args), "kwargs": kwargs}, routing_key, timeout,
                                reply_to=replies.queue_name, correlation_id=correlation_id, headers=headers,

@@ -5,14 +5,19 @@ ID number check digits, materials), so the applicant gets every bad field in
 one answer rather than in two rounds; APPLICATION here only documents them.
 """
 from gateway.access import ROLES
+from gateway.scopes import ALL_SCOPES
 
-USERNAME = {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{3,32}$",
+USERNAME = {"type": "string", "maxLength": 32, "pattern": r"^[A-Za-z0-9_.\-]{3,32}$",
             "x-message": "用户名应为 3 到 32 位字母、数字、下划线、点或连字符"}
 PASSWORD = {"type": "string", "minLength": 8, "maxLength": 128}
 DISPLAY_NAME = {"type": "string", "minLength": 1, "maxLength": 64}
-PHONE = {"type": "string", "pattern": r"^1[3-9]\d{9}$", "x-message": "手机号码应为 11 位中国大陆手机号"}
-DEPARTMENT = {"type": "string", "pattern": r"^[a-z][a-z0-9_\-]{1,31}$", "x-message": "部门代码格式不正确"}
-DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "x-message": "日期格式应为 YYYY-MM-DD"}
+# maxLength as well as the pattern: Python's $ also matches before a trailing newline.
+PHONE = {"type": "string", "maxLength": 11, "pattern": r"^1[3-9][0-9]{9}$",
+         "x-message": "手机号码应为 11 位中国大陆手机号"}
+DEPARTMENT = {"type": "string", "maxLength": 32, "pattern": r"^[a-z][a-z0-9_\-]{1,31}$",
+              "x-message": "部门代码格式不正确"}
+DATE = {"type": "string", "maxLength": 10, "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "x-message": "日期格式应为 YYYY-MM-DD"}
 MATERIAL = {"type": "object", "properties": {"code": {"type": "string", "minLength": 1}}, "required": ["code"]}
 
 TRANSITION_ACTIONS = (
@@ -116,9 +121,9 @@ METRICS_QUERY = {
 # --- issue 6: complaints, follow-ups, accountability, rankings, reports ----------------------
 COMPLAINT_ACTIONS = ("assign", "investigate", "conclude", "reply", "close")
 FOLLOW_UP_ACTIONS = ("contact", "rectify", "dismiss", "close")
-PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+PERIOD = {"type": "string", "pattern": r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2]|Q[1-4])$",
           "x-message": "统计周期应为 YYYY-MM（月）或 YYYY-Qn（季度）"}
-MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "x-message": "统计周期应为 YYYY-MM"}
+MONTH = {"type": "string", "pattern": r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", "x-message": "统计周期应为 YYYY-MM"}
 
 COMPLAINT_TRANSITION = {
     "type": "object",
@@ -163,6 +168,47 @@ REPORT_QUERY = {
     "required": ["period"],
 }
 
+# --- issue 8: credentials, webhooks, change feed -----------------------------------
+REFRESH = {
+    "type": "object",
+    "properties": {"refresh_token": {"type": "string", "minLength": 1, "maxLength": 200}},
+    "required": ["refresh_token"],
+    "additionalProperties": False,
+}
+
+API_KEY = {
+    "type": "object",
+    "properties": {
+        "scopes": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(ALL_SCOPES)}},
+        "label": {"type": "string", "maxLength": 100},
+    },
+    "required": ["scopes"],
+    "additionalProperties": False,
+}
+
+REVEAL = {
+    "type": "object",
+    "properties": {"reason": {"type": "string", "minLength": 2, "maxLength": 200}},
+    "required": ["reason"],
+    "additionalProperties": False,
+}
+
+WEBHOOK_EVENTS = (
+    "application_received", "one_time_notice_issued", "application_accepted", "application_refused",
+    "case_status_changed", "case_decided", "certificate_issued", "case_closed", "rating_submitted",
+    "complaint_received",
+)
+
+WEBHOOK = {
+    "type": "object",
+    "properties": {
+        "url": {"type": "string", "minLength": 8, "maxLength": 2000, "pattern": "^https?://",
+                "x-message": "应为 http:// 或 https:// 开头的地址"},
+        "events": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(WEBHOOK_EVENTS)}},
+    },
+    "required": ["url", "events"],
+    "additionalProperties": False,
+}
 
 # --- licences and catalogue editing (issue 7) -----------------------------------------
 CERTIFICATE_TRANSITION = {

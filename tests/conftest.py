@@ -17,6 +17,12 @@ TEST_MONGO_PORT = int(os.environ.get("TEST_MONGO_PORT", 27037))
 TEST_GATEWAY_PORT = int(os.environ.get("TEST_GATEWAY_PORT", 8091))
 
 
+# Issue 8: loopback webhook receivers (a development setting), quick webhook retries, logins not throttled
+# across the whole suite (tests of the limits use their own small settings).
+PROVINCE_ENV = {"WINDOW_ENV": "development", "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_SWEEP_SECONDS": "0.5",
+                "WEBHOOK_RETRY_BASE_SECONDS": "0.3", "WEBHOOK_MAX_ATTEMPTS": "3", "GATEWAY_LOGIN_RATE": "1000"}
+
+
 @pytest.fixture(scope="session")
 def test_var():
     path = Path(tempfile.mkdtemp(prefix="window-tests-"))
@@ -77,7 +83,7 @@ def stack(broker, mongo_uri, test_var):
     platform = Stack(
         var=test_var / "stack", amqp_port=TEST_AMQP_PORT, management_port=TEST_MANAGEMENT_PORT,
         mongo_port=TEST_MONGO_PORT, gateway_port=TEST_GATEWAY_PORT, node_name=f"window-test-{TEST_AMQP_PORT}",
-        mongo_uri=mongo_uri, db_prefix="e2e", extra_env={"GATEWAY_ADMIN_PASSWORD": "admin-test-pw"},
+        mongo_uri=mongo_uri, db_prefix="e2e", extra_env={"GATEWAY_ADMIN_PASSWORD": "admin-test-pw", **PROVINCE_ENV},
     )
     platform.rabbit = broker  # already running
     platform.start_services()

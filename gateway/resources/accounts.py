@@ -5,12 +5,14 @@ from gateway import accounts, schemas
 from gateway.access import require
 from gateway.resources.base import Resource
 from gateway.validation import read_json, validate
+from services.common.errors import Forbidden
 
 
 class TokenResource(Resource):
     def on_post(self, req, resp):
         body = validate(read_json(req), schemas.TOKEN)
-        resp.media = self.deps.authenticator.login(body["username"], body["password"])
+        address = getattr(req.context, "client_address", None) or req.remote_addr or "-"
+        resp.media = self.deps.authenticator.login(body["username"], body["password"], address)
 
 
 class AccountsResource(Resource):
@@ -38,3 +40,70 @@ class MeResource(Resource):
         actor = require(req)
         account = self.deps.store.get(actor["username"]) or {}
         resp.media = {**actor, "phone": account.get("phone"), "created_at": account.get("created_at")}
+
+
+class RefreshResource(Resource):
+    def on_post(self, req, resp):
+        body = validate(read_json(req), schemas.REFRESH)
+        resp.media = self.deps.authenticator.refresh(body["refresh_token"])
+
+
+class AccountStateResource(Resource):
+    """POST /v1/accounts/{username}/disable and /enable: takes effect on the account's very next call."""
+
+    def __init__(self, deps, disabled: bool):
+        super().__init__(deps)
+        self.disabled = disabled
+
+    def on_post(self, req, resp, username):
+        actor = require(req, "centre_admin", "department_admin")
+        accounts.check_may_manage(actor, self.deps.store.get(username), username)
+        if username == actor["username"] and self.disabled:
+            raise Forbidden("不能停用自己的账号")
+        resp.media = self.deps.store.set_disabled(username, self.disabled)
+
+
+class DisableResource(AccountStateResource):
+    def __init__(self, deps):
+        super().__init__(deps, True)
+
+
+class EnableResource(AccountStateResource):
+    def __init__(self, deps):
+        super().__init__(deps, False)
+
+
+def _key_owner(resource, req, username: str) -> dict:
+    actor = require(req, "centre_admin", "department_admin", "api_client")
+    account = resource.deps.store.get(username)
+    if actor["role"] == "api_client":
+        if username != actor["username"]:
+            raise Forbidden("API 客户端只能管理自己的密钥")
+        return account
+    return accounts.check_may_manage(actor, account, username)
+
+
+class ApiKeysResource(Resource):
+    def on_get(self, req, resp, username):
+        _key_owner(self, req, username)
+        resp.media = {"api_keys": self.deps.store.api_keys_of(username)}
+
+    def on_post(self, req, resp, username):
+        account = _key_owner(self, req, username)
+        body = validate(read_json(req), schemas.API_KEY)
+        resp.media = accounts.issue_api_key(self.deps.store, self.deps.settings, account,
+                                            body["scopes"], body.get("label"))
+        resp.status = falcon.HTTP_201
+
+
+class ApiKeyRotateResource(Resource):
+    def on_post(self, req, resp, username, key_id):
+        account = _key_owner(self, req, username)
+        resp.media = accounts.rotate_api_key(self.deps.store, self.deps.settings, account, key_id)
+        resp.status = falcon.HTTP_201
+
+
+class ApiKeyRevokeResource(Resource):
+    def on_post(self, req, resp, username, key_id):
+        _key_owner(self, req, username)
+        resp.media = self.deps.store.revoke_api_key(username, key_id)

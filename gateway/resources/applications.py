@@ -21,12 +21,18 @@ def check_channel(actor: dict, channel: str | None) -> None:
 
 
 class ApplicationsResource(Resource):
+    def _check_department(self, actor: dict, department: str | None) -> None:
+        """Window staff file applications for their own department's items only (issue 8)."""
+        if actor["role"] == "clerk" and actor.get("department") and department and department != actor["department"]:
+            raise Forbidden("窗口工作人员只能受理本部门事项的申请")
+
     def on_post(self, req, resp):
         actor = require(req, "applicant", "clerk", "api_client")
         application = read_json(req)  # intake validates it, naming every bad field at once
         application.setdefault("channel", DEFAULT_CHANNEL[actor["role"]])
         check_channel(actor, application.get("channel"))
-        department = self.item_department(req, application.get("item_code"))
+        department = self.item_department(req, application.get("item_code"), needed=actor["role"] == "clerk")
+        self._check_department(actor, department)
         case = self.call_for(req, department, Intake.SERVICE, Intake.SUBMIT, application, actor,
                              idempotency_key=req.get_header("Idempotency-Key"))
         resp.media = {key: case.get(key) for key in SUBMISSION_KEYS}

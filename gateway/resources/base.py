@@ -31,10 +31,11 @@ class Resource:
         options = self.deps.router.call_options(service, method, department)
         return self.call(req, service, method, *args, **options, **kwargs)
 
-    def item_department(self, req, item_code) -> str | None:
-        """The department of a catalogue item, asked of intake once per item, only when pools exist."""
+    def item_department(self, req, item_code, needed: bool = False) -> str | None:
+        """The department of a catalogue item, asked of intake once per item (an item never changes
+        department): when pools exist, or when the caller says it is `needed` (a clerk's filing)."""
         router = self.deps.router
-        if not router.pools or not isinstance(item_code, str):
+        if not (router.pools or needed) or not isinstance(item_code, str):
             return None
         department = router.known_item(item_code)
         if department is None:

@@ -17,9 +17,13 @@ DEFAULTS = {
     # Seconds between outbox relay sweeps (events a crash left unpublished).
     "OUTBOX_SWEEP_SECONDS": "2",
     "LOG_LEVEL": "INFO",
+    # development | production: development allows the gateway's public JWT secret and loopback webhooks.
+    "WINDOW_ENV": "production",
     "TIMEZONE": "Asia/Shanghai",
     # Key for the keyed hash of ID numbers and for their encryption at rest.
     "PII_KEY": "dev-only-pii-key-change-me",
+    # Shared by the gateway and the services only: the gateway signs every RPC carrying an actor with it.
+    "ACTOR_SIGNING_KEY": "dev-only-actor-signing-key-change-me",
     "SMTP_HOST": "",
     "SMTP_PORT": "25",
     "SMTP_SENDER": "noreply@zwfw.example.gov.cn",
@@ -69,6 +73,8 @@ def nameko_config() -> dict:
         "PREFETCH_COUNT": 10,
         "DEPARTMENT_POOLS": setting("DEPARTMENT_POOLS"),
         "DEDICATED_DEPARTMENT": setting("DEDICATED_DEPARTMENT"),
+        # RPCs passing an actor must carry the gateway's signature (services/common/entrypoints.py).
+        "ACTOR_SIGNING_KEY": setting("ACTOR_SIGNING_KEY"),
     }
 
 

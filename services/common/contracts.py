@@ -30,6 +30,8 @@ class Intake:
     CHECK_QUERY_CODE = "check_query_code"  # (case_no, code) -> True; NotFound when unknown or wrong (same answer)
     SUBMIT = "submit_application"        # (application, actor, idempotency_key=None) -> case view
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
+    # (case_no, actor, reason) -> {"case_no","id_number","phone"} in full: staff of the case's department; logged
+    REVEAL_APPLICANT = "reveal_applicant"
     GET_CONTACT = "get_contact"          # (case_no) -> {"phone","email"} in full: for notification's sends only
     GET_APPLICATION = "get_application"  # (case_no) -> case view (masked applicant; owner/submitted_by for checks)
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
@@ -75,6 +77,15 @@ class Notification:
     PING = "ping"
     LIST_INBOX = "list_inbox"            # (recipients: list[str], limit=50) -> [message]
     MARK_READ = "mark_read"              # (recipients: list[str], message_id) -> message
+    # --- issue 8: the provincial network (actor: api_client sees its own; supervisor/centre_admin all)
+    # (actor, cursor=None, limit=100) -> {"changes":[{seq,case_no,status,at,event}],"next_cursor"}
+    LIST_CHANGES = "list_changes"
+    REGISTER_WEBHOOK = "register_webhook"  # (actor, url, events) -> webhook with "secret" (shown once)
+    LIST_WEBHOOKS = "list_webhooks"      # (actor) -> [webhook]
+    GET_WEBHOOK = "get_webhook"          # (actor, webhook_id) -> webhook
+    ROTATE_WEBHOOK_SECRET = "rotate_webhook_secret"  # (actor, webhook_id) -> webhook with the new "secret"
+    DELETE_WEBHOOK = "delete_webhook"    # (actor, webhook_id) -> webhook (inactive)
+    LIST_DELIVERIES = "list_deliveries"  # (actor, webhook_id, limit=50) -> {"deliveries":[...]} every attempt
 
 
 class Evaluation:
@@ -223,6 +234,9 @@ SUBSCRIPTIONS = (
     (Notification.SERVICE, DELEGATION_EXPIRING),
     (Notification.SERVICE, CASE_STATUS_CHANGED),
     (Notification.SERVICE, APPLICATION_WITHDRAWN),
+    # --- issue 8: the change feed and webhooks hear every case event
+    (Notification.SERVICE, APPLICATION_RECEIVED),
+    (Notification.SERVICE, CASE_CLOSED),
     # licences (issue 7): holders hear of expiry (到期提醒) and of revocation or cancellation
     (Notification.SERVICE, CERTIFICATE_EXPIRING),
     (Notification.SERVICE, CERTIFICATE_STATUS_CHANGED),

@@ -52,7 +52,11 @@ class ReliableEventHandler(EventHandler):
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
-            self.queue_consumer.ack_message(message)
+            try:
+                self.queue_consumer.ack_message(message)
+            except OSError as exc:  # the broker connection dropped: it redelivers, handlers are idempotent
+                log.warning("ack of %s lost with the broker connection (%s); it will be redelivered",
+                            self.event_type, exc)
             return
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         eventlet.spawn_n(self._retry_or_dead_letter, message, attempts, exc_info[1])

@@ -17,7 +17,8 @@ PROVINCE_CODES = frozenset(
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only, and \Z (not $, which lets a trailing newline through).
+MOBILE = re.compile(r"^1[3-9][0-9]{9}\Z")
 
 
 def id_check_digit(first17: str) -> str:
@@ -30,7 +31,7 @@ def id_number_problem(value, today: dt.date | None = None) -> str | None:
     if not isinstance(value, str) or not value:
         return "请填写身份证号码"
     value = value.upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return "身份证号码应为18位（前17位为数字，末位为数字或X）"
     if value[:2] not in PROVINCE_CODES:
         return "身份证号码的地址码无效"
@@ -61,7 +62,7 @@ def credit_code_problem(value) -> str | None:
     value = value.upper()
     if len(value) != 18 or any(ch not in CREDIT_CHARS for ch in value):
         return "统一社会信用代码应为18位数字或大写字母（不含I、O、Z、S、V）"
-    if not value[2:8].isdigit():
+    if not re.fullmatch(r"[0-9]{6}", value[2:8]):
         return "统一社会信用代码中的登记管理机关行政区划码无效"
     if credit_check_char(value[:17]) != value[17]:
         return "统一社会信用代码校验码错误"

@@ -5,7 +5,7 @@ import threading
 
 from pythonjsonlogger.json import JsonFormatter
 
-from services.common.masking import MaskingFilter
+from services.common.masking import ExpectedErrorFilter, MaskingFilter
 
 _local = threading.local()  # greenlet-local once eventlet has monkey-patched threading
 
@@ -24,6 +24,13 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def _expected_errors() -> tuple[type, ...]:
+    """Domain errors except Unavailable (a 503 is worth a warning); imported late: errors imports nameko."""
+    from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+    return (Conflict, Forbidden, InvalidInput, NotFound)
+
+
 def configure_logging(component: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
@@ -34,6 +41,7 @@ def configure_logging(component: str, level: str = "INFO") -> None:
         )
     )
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(ExpectedErrorFilter(_expected_errors()))  # before masking: it looks at the exception
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -41,12 +41,59 @@ def mask_text(text: str) -> str:
     return MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+# Attributes every LogRecord has; anything else came in through `extra=` and is masked too.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
+MAX_LOG_CHARS = 8000
+
+
+def _mask_value(value):
+    if isinstance(value, str):
+        return mask_text(value)[:MAX_LOG_CHARS]
+    if isinstance(value, dict):
+        return {k: _mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_value(v) for v in value]
+    return value
+
+
 class MaskingFilter(logging.Filter):
-    """Rewrites each record's message with personal numbers masked."""
+    """Rewrites each record with personal numbers masked: the message, the traceback (formatted here,
+    masked, and the raw exception dropped so no formatter prints it again) and every `extra` field.
+    Very long messages are cut: a 100 MB log line helps nobody."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = mask_text(message)
+        if len(masked) > MAX_LOG_CHARS:
+            masked = masked[:MAX_LOG_CHARS] + f"…[{len(masked) - MAX_LOG_CHARS} chars cut]"
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = mask_text(text)[-MAX_LOG_CHARS:]
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = mask_text(record.exc_text)[-MAX_LOG_CHARS:]
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD:
+                setattr(record, name, _mask_value(value))
+        return True
+
+
+class ExpectedErrorFilter(logging.Filter):
+    """A domain error (a 4xx: bad input, not found, conflict...) is the caller's mistake, not the
+    service's: logged at INFO without a traceback, whoever logged it (nameko logs one per call)."""
+
+    def __init__(self, expected: tuple[type, ...]):
+        super().__init__()
+        self.expected = expected
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and isinstance(error, self.expected):
+            record.exc_info, record.exc_text = None, None
+            if record.levelno > logging.INFO:
+                record.levelno, record.levelname = logging.INFO, "INFO"
         return True

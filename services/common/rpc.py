@@ -12,6 +12,7 @@ long ago and may have retried.
 call (nameko 2's RpcProxy waits forever), the same deadline and expiration,
 and no automatic republish (a retried publish could run the call twice).
 """
+import inspect
 import logging
 import time
 
@@ -19,8 +20,9 @@ import eventlet
 from kombu.exceptions import KombuError
 from nameko.rpc import MethodProxy, Rpc, RpcProxy, ServiceProxy
 
+from services.common import actor_claims
 from services.common.config import float_setting
-from services.common.errors import Unavailable
+from services.common.errors import DomainError, Forbidden, Unavailable
 from services.common.pools import DepartmentRpcConsumer
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,38 @@ class DeadlineRpc(Rpc):
             return result, exc_info
 
 
-rpc = DeadlineRpc.decorator
+class GatewayRpc(DeadlineRpc):
+    """Issue 8: a call that passes an `actor` must carry the gateway's signature over it
+    (services/common/actor_claims.py) when the service is configured with ACTOR_SIGNING_KEY (always, in
+    services.run); otherwise it is refused with Forbidden before any worker runs. Domain errors (4xx) are
+    expected: nameko logs them as warnings, and the logging filter drops their traceback."""
+
+    def __init__(self, expected_exceptions=DomainError, **kwargs):
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_message(self, body, message):
+        key = self.container.config.get("ACTOR_SIGNING_KEY")
+        if key and isinstance(body, dict) and self._passes_actor(body.get("args") or [], body.get("kwargs") or {}):
+            headers = message.headers or {}
+            route = f"{self.container.service_name}.{self.method_name}"
+            if not actor_claims.verify(key, route, body.get("args") or [], body.get("kwargs") or {},
+                                       headers.get("nameko." + actor_claims.SIGNATURE_HEADER),
+                                       headers.get("nameko." + actor_claims.SIGNED_AT_HEADER)):
+                log.warning("refused %s: an actor without a valid gateway signature", route)
+                # RpcConsumer answers with this error and acks the request.
+                raise Forbidden("调用方身份未经网关签名，拒绝执行")
+        super().handle_message(body, message)
+
+    def _passes_actor(self, args, kwargs) -> bool:
+        method = getattr(self.container.service_cls, self.method_name)
+        try:
+            bound = inspect.signature(method).bind(None, *args, **kwargs)
+        except TypeError:
+            return False  # nameko answers the bad signature itself
+        return bound.arguments.get("actor") is not None
+
+
+rpc = GatewayRpc.decorator
 
 
 class TimeoutRpcProxy(RpcProxy):

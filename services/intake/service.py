@@ -20,7 +20,7 @@ from services.common.mongo import Storage
 from services.common.outbox import Outbox
 from services.common.rpc import TimeoutRpcProxy, rpc
 from services.common.timers import setting_timer
-from services.intake import queues, timers, workflow
+from services.intake import privacy, queues, timers, workflow
 from services.intake.application import validate_application, validate_materials
 from services.intake.case_numbers import case_number, counter_key, local_date
 from services.intake.catalogue_entrypoints import CatalogueEntrypoints
@@ -145,8 +145,18 @@ class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper
     def get_contact(self, case_no):
         """The applicant's full phone and email, for notification's SMS and email; never shown to anyone."""
         applicant = self._record(case_no)["applicant"]
-        log.debug("applicant contact of %s read for delivery", case_no)   # the call itself is logged
-        return {"phone": applicant.get("phone"), "email": applicant.get("email")}
+        phone = privacy.reveal(applicant, "phone", setting("PII_KEY"), case_no, "notification", "发送短信通知")
+        return {"phone": phone, "email": applicant.get("email")}
+
+    @rpc
+    def reveal_applicant(self, case_no, actor, reason):
+        """The full ID number and phone for staff of the case's department, each read logged with who and why."""
+        record = self._record(case_no)
+        privacy.check_may_reveal(actor, record.get("department"), reason)
+        key, who = setting("PII_KEY"), actor["username"]
+        return {"case_no": case_no,
+                "id_number": privacy.reveal(record["applicant"], "id_number", key, case_no, who, reason),
+                "phone": privacy.reveal(record["applicant"], "phone", key, case_no, who, reason)}
 
     @rpc
     def supplement(self, case_no, materials, actor):

@@ -10,11 +10,14 @@ from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
 from services.common.rpc import TimeoutRpcProxy, rpc
+from services.notification.changes import webhook_status
 from services.notification.delivery import PENDING, Courier, new_delivery, utcnow
 from services.notification.dependencies import DeliverySettings
+from services.notification.province import ProvinceFeeds
 from services.notification.recipients import contact_from, plan
 from services.notification.store import NotificationStore
 from services.notification.templates import render
+from services.notification.webhooks import payload
 
 RETRY_SWEEP_SECONDS = float(setting("DELIVERY_SWEEP_SECONDS") or 10)
 # The delivery loop sends new SMS and email every tick; event handlers only store messages,
@@ -29,7 +32,7 @@ def _recipients(value) -> list[str]:
     return recipients
 
 
-class NotificationService(Pingable):
+class NotificationService(ProvinceFeeds, Pingable):
     name = contracts.Notification.SERVICE
     request_id = RequestId()
     store = Storage(NotificationStore)
@@ -94,10 +97,6 @@ class NotificationService(Pingable):
     def on_delegation_expiring(self, event):
         self._notify(event)
 
-    @handle(contracts.CASE_STATUS_CHANGED)
-    def on_case_status_changed(self, event):
-        self._notify(event)
-
     @handle(contracts.APPLICATION_WITHDRAWN)
     def on_application_withdrawn(self, event):
         self._notify(event)
@@ -124,6 +123,7 @@ class NotificationService(Pingable):
         return contact.get("phone" if message["channel"] == "sms" else "email")
 
     def _notify(self, event: dict) -> None:
+        self._province(event)  # the change feed and the provincial network's webhooks
         case_no = event.get("case_no")
         self.store.remember_contact(case_no, contact_from(event))
         contact = self.store.contact_for(case_no)
@@ -134,5 +134,6 @@ class NotificationService(Pingable):
                 "event_id": event["event_id"], "event": event["event_type"], "case_no": case_no,
                 "recipient": item.recipient, "audience": item.audience, "channel": item.channel,
                 "address": item.address, "title": rendered.title, "body": rendered.body,
+                "data": payload(event, webhook_status(event)),
                 "created_at": now.isoformat(timespec="microseconds"), "delivery": new_delivery(item.channel, now),
             })   # SMS and email wait for the delivery loop

@@ -12,7 +12,8 @@ from pymongo.errors import DuplicateKeyError
 from services.common.errors import NotFound
 from services.notification.delivery import FAILED, PENDING, SENT
 
-VIEW_FIELDS = ("event", "case_no", "channel", "title", "body", "created_at", "read")
+# data: the event as structured fields (services/notification/webhooks.payload), for apps and the province.
+VIEW_FIELDS = ("event", "case_no", "channel", "title", "body", "data", "created_at", "read")
 
 
 def message_view(doc: dict) -> dict:

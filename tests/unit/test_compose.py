@@ -24,7 +24,8 @@ COMPOSE = ROOT / "docker-compose.yml"
 COMPOSE_SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
 SERVICES = ("intake", "approval", "notification", "evaluation")
 INFRASTRUCTURE = ("rabbitmq", "mongo")
-SECRETS = {"PII_KEY": "test-pii-key", "GATEWAY_ADMIN_PASSWORD": "test-admin", "GATEWAY_JWT_SECRET": "test-jwt"}
+SECRETS = {"PII_KEY": "test-pii-key", "GATEWAY_ADMIN_PASSWORD": "test-admin", "GATEWAY_JWT_SECRET": "test-jwt",
+           "ACTOR_SIGNING_KEY": "test-actor-key", "RABBITMQ_PASSWORD": "test-broker-pw"}
 
 
 def service_classes() -> dict:
@@ -141,7 +142,9 @@ def test_app_containers_reach_the_broker_and_database(services, name):
     env = services[name]["environment"]
     for key in ("AMQP_URI", "MONGO_URI"):
         assert key in env, f"{name} lacks {key}"
-    assert resolve_default(env["AMQP_URI"]) == "amqp://guest:guest@rabbitmq:5672/"
+    amqp_uri = resolve_default(env["AMQP_URI"])
+    assert amqp_uri.startswith("amqp://window:") and amqp_uri.endswith("@rabbitmq:5672/")
+    assert "guest" not in amqp_uri and "${RABBITMQ_PASSWORD:?" in env["AMQP_URI"]  # a password is required
     mongo_uri = env["MONGO_URI"]
     assert mongo_uri.startswith("mongodb://mongo:27017/") and "retryWrites=false" in mongo_uri
 

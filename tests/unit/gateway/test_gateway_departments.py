@@ -43,7 +43,7 @@ def test_submission_goes_to_the_items_department_pool_and_the_item_is_asked_once
     clerk = login("clerk", "clerk", "health")
     for _ in range(3):
         assert submit(client, clerk, "HEALTH-PUBLIC-PLACE-NEW").status_code == 201
-    assert submit(client, clerk, "MARKET-FOOD-BUSINESS-NEW").status_code == 201
+    assert submit(client, login("market_clerk", "clerk", "market"), "MARKET-FOOD-BUSINESS-NEW").status_code == 201
     submits = rpc.calls_to("intake", "submit_application")
     assert [c["routing_key"] for c in submits] == ["intake.health.submit_application"] * 3 + [None]
     assert [c["args"][0] for c in rpc.calls_to("intake", "get_item")] == [
@@ -85,9 +85,11 @@ def test_a_case_still_in_intake_is_read_from_the_departments_intake_pool(client,
 
 def test_without_pools_no_call_carries_a_routing_key_and_items_are_not_looked_up(rpc, store, make_account, items):
     plain = falcon.testing.TestClient(create_app(rpc, store, SETTINGS))
-    make_account("clerk2", "clerk", "health")
-    token = plain.simulate_post("/v1/auth/token", json={"username": "clerk2", "password": PASSWORD}).json
-    response = submit(plain, {"Authorization": f"Bearer {token['access_token']}"}, "HEALTH-PUBLIC-PLACE-NEW")
+    make_account("api2", "api_client", None)
+    token = plain.simulate_post("/v1/auth/token", json={"username": "api2", "password": PASSWORD}).json
+    response = plain.simulate_post("/v1/applications", headers={"Authorization": f"Bearer {token['access_token']}"},
+                                   json={"item_code": "HEALTH-PUBLIC-PLACE-NEW", "channel": "province",
+                                         "applicant": {}, "materials": []})
     assert response.status_code == 201, response.text
     assert rpc.calls_to("intake", "get_item") == []
     assert all(call["routing_key"] is None for call in rpc.calls)
