@@ -76,7 +76,8 @@ def test_case_calls_follow_the_department_the_case_carries(client, rpc, login, c
 
 def test_a_case_still_in_intake_is_read_from_the_departments_intake_pool(client, rpc, login):
     rpc.on("approval", "get_case", NotFound("办件不存在"))
-    rpc.on("intake", "get_application", lambda number, actor=None: case_view(case_no=number, status="awaiting_supplement"))
+    rpc.on("intake", "get_application",
+           lambda number, actor=None: case_view(case_no=number, status="awaiting_supplement"))
     response = client.simulate_get(f"/v1/cases/{HEALTH_CASE}", headers=login("zhangsan", "applicant"))
     assert response.status_code == 200, response.text
     assert rpc.calls_to("intake", "get_application")[0]["routing_key"] == "intake.health.get_application"
