@@ -15,7 +15,7 @@ ACTION_NAMES = {
     "record_inspection": "登记现场检查结果", "sign_joint": "会签", "escalate": "上报上级机关",
     "record_higher_decision": "登记上级机关决定", "approve": "准予许可", "deny": "不予许可",
     "pause_clock": "暂停计时", "resume_clock": "恢复计时", "issue_certificate": "发证", "deliver": "送达",
-    "withdraw": "撤回", "extend": "延长期限", "mark_urgent": "绿色通道（加急）",
+    "withdraw": "撤回", "extend": "延长期限", "refer": "转部门集体讨论", "mark_urgent": "绿色通道（加急）",
 }
 ROLE_NAMES = {
     "applicant": "申请人", "clerk": "窗口受理人员", "chief_rep": "首席代表", "reviewer": "审查人员",
