@@ -28,13 +28,18 @@ def world(stack):
     admin = api.as_user("admin", ADMIN_PASSWORD)
     tag = uuid.uuid4().hex[:6]
     people = {"clerk": (f"q6clerk{tag}", "clerk"), "chief": (f"q6chief{tag}", "chief_rep"),
-              "applicant": (f"q6app{tag}", "applicant")}
+              "deputy": (f"q6dep{tag}", "chief_rep"), "applicant": (f"q6app{tag}", "applicant")}
     for username, role in people.values():
         created = admin.post("/v1/accounts", json={"username": username, "password": DEMO_PASSWORD,
                                                    "display_name": "测试", "role": role,
                                                    "department": None if role == "applicant" else "health"})
         assert created.status_code == 201, created.text
     users = {name: api.as_user(username) for name, (username, _) in people.items()}
+    # The chief decides as B of a letter of authority (首席代表授权委托书) for this module's items.
+    letter = api.as_user("health_admin").post("/v1/delegations", json={
+        "department": "health", "a_account": people["deputy"][0], "b_account": people["chief"][0],
+        "items": [{"item_code": item, "actions": ["review", "decide", "inspect"]} for item in ITEMS]})
+    assert letter.status_code == 201, letter.text
     return {"api": api, "admin": admin, "supervisor": api.as_user("supervisor1"), "names":
             {name: username for name, (username, _) in people.items()}, **users}
 
