@@ -158,7 +158,8 @@ def test_query_code_is_for_the_case_not_for_everyone(api, staff, holder):
     assert submitted.json()["query_code"] not in supervised.text
     # guessing is limited: after 10 wrong codes even the right one waits
     answers = [api.get(f"/v1/progress/{case_no}", params={"code": f"GUESS{i:03d}"}).status_code for i in range(10)]
-    assert set(answers) == {404}
+    # never the case; 429 early when earlier tests' wrong codes from this same address reached its limit
+    assert set(answers) <= {404, 429}
     limited = api.get(f"/v1/progress/{case_no}", params={"code": submitted.json()["query_code"]})
     assert limited.status_code == 429
 
