@@ -126,8 +126,10 @@ class RpcClient:
         started = time.monotonic()
         correlation_id = uuid.uuid4().hex
         future = replies.expect(correlation_id)
+        # Signed for the service's own method (`intake.submit_application`), whichever pool `service` names.
+        route = f"{service.split('.', 1)[0]}.{method}"
         headers = {"nameko.call_id_stack": [f"gateway.{uuid.uuid4()}"], "nameko.request_id": request_id,
-                   **deadline_headers(timeout), **actor_signature_headers(f"{service}.{method}", args, kwargs)}
+                   **deadline_headers(timeout), **actor_signature_headers(route, args, kwargs)}
         try:
             publishers.publish({"args": list(args), "kwargs": kwargs}, routing_key, timeout,
                                reply_to=replies.queue_name, correlation_id=correlation_id, headers=headers,

@@ -57,7 +57,7 @@ def rows(world: dict) -> list[tuple]:
         # accepting a pre-reviewed case: the health clerk may (200, or 409 once done); who may not gets
         # 401/403/404; which other staff role may take which action is the workflow's policy, not asserted here.
         ("POST", "/v1/cases/{case_no}/transitions", f"/v1/cases/{a}/transitions",
-         lambda: {"action": "accept"}, (CLERK_H,), (REVIEWER_H, CHIEF_H, ADMIN_H, CENTRE_ADMIN)),
+         lambda: {"action": "accept"}, (CLERK_H,), (REVIEWER_H, CHIEF_H, ADMIN_H, SUPERVISOR, CENTRE_ADMIN)),
         ("POST", "/v1/cases/{case_no}/rating", f"/v1/cases/{a}/rating", lambda: {"level": 5}, (OWNER,), ()),
         ("POST", "/v1/cases/{case_no}/rating", f"/v1/cases/{b}/rating", lambda: {"level": 5}, (API_OWN,), ()),
         ("POST", "/v1/applications", "/v1/applications", lambda: {"item_code": ITEM},
@@ -89,7 +89,22 @@ def rows(world: dict) -> list[tuple]:
          (ADMIN_H, CENTRE_ADMIN), ()),
         ("PUT", "/v1/items/{code}", f"/v1/items/{ITEM}", lambda: {"promised_days": 10_000},
          (ADMIN_H, CENTRE_ADMIN), ()),
+        # queues, supervision, letters of authority, the calendar (issue 5)
+        ("GET", "/v1/cases", "/v1/cases", None, SIGNED_IN, ()),
+        ("GET", "/v1/supervision", "/v1/supervision?department=health", None, (*HEALTH_STAFF, *OVERSIGHT), ()),
+        ("GET", "/v1/supervision/violations", "/v1/supervision/violations?department=health", None, OVERSIGHT,
+         ()),
+        ("PUT", "/v1/calendar/{year}", "/v1/calendar/2027", lambda: {"holidays": "none"}, (CENTRE_ADMIN,), ()),
+        ("GET", "/v1/delegations", "/v1/delegations?department=health", None,
+         (*HEALTH_STAFF, CLERK_M, CHIEF_M, *OVERSIGHT), ()),
+        ("POST", "/v1/delegations", "/v1/delegations", lambda: {"department": "health"}, (ADMIN_H,), ()),
+        ("POST", "/v1/delegations/{delegation_id}/revoke", "/v1/delegations/none/revoke",
+         lambda: {"reason": "矩阵"}, (ADMIN_H,), ()),
+        ("POST", "/v1/delegations/{delegation_id}/renew", "/v1/delegations/none/renew", lambda: {}, (ADMIN_H,), ()),
+        ("POST", "/v1/accounts/{username}/away", f"/v1/accounts/{victim}/away", lambda: {"away": False},
+         (ADMIN_H, CENTRE_ADMIN), ()),
         # public
+        ("GET", "/v1/calendar/{year}", "/v1/calendar/2027", None, EVERYONE, ()),
         ("GET", "/v1/departments", "/v1/departments", None, EVERYONE, ()),
         ("GET", "/v1/items/{code}/versions", f"/v1/items/{ITEM}/versions", None, EVERYONE, ()),
         ("GET", "/v1/results", "/v1/results", None, EVERYONE, ()),
