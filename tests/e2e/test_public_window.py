@@ -304,6 +304,9 @@ def test_approval_killed_between_issuing_and_filing_leaves_one_outcome(api, stac
                                                   timeout=30)).status_code == 200 and r.json(), timeout=30)
     assert shown["status"] == "valid" and shown["case_no"] == case_no
     assert eventually(lambda: staff["chief"].transition(case_no, "issue_certificate").status_code == 409)
+    # every gateway worker saw approval fall silent: let each circuit close before the next test
+    eventually(lambda: all(staff["clerk"].get(f"/v1/cases/{case_no}").status_code == 200 for _ in range(12)),
+               timeout=60)
 
 
 def test_one_time_refusal_and_denial_documents(api, staff, holder):
