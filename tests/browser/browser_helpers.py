@@ -1,10 +1,10 @@
 """Helpers of the browser tests: the JSON API to set a scene, a person at the browser, screenshots."""
 import os
-import time
 import uuid
 from pathlib import Path
 
 import requests
+from polling import eventually
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
@@ -21,16 +21,6 @@ def id_number(seq: int) -> str:
     body = "110105" + "19850612" + f"{seq % 1000:03d}"
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-
-
-def eventually(check, timeout: float = 15.0, interval: float = 0.2):
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s; last answer: {last!r}")
 
 
 class Api:

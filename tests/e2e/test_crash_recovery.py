@@ -1,10 +1,12 @@
 """Kill the intake worker between storing an accepted application and
 publishing its events: nothing is lost and nothing is counted twice."""
+import functools
 import time
 import uuid
 
 import pytest
 import requests
+from polling import eventually
 
 from deploy.localstack import PYTHON, ManagedProcess
 from services.common import contracts
@@ -19,14 +21,7 @@ def checked_id_number(body17: str) -> str:
     return body17 + "10X98765432"[total % 11]
 
 
-def wait_until(check, timeout=30.0, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    return None
+wait_until = functools.partial(eventually, timeout=30.0)
 
 
 def token(url, username, password):

@@ -3,11 +3,11 @@
 Events travel asynchronously, so every check that depends on one polls with a
 short bounded wait (`eventually`) instead of sleeping.
 """
-import time
 import uuid
 
 import pytest
 import requests
+from polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -21,17 +21,6 @@ def id_number(birth: str = "19900307", seq: str = "123") -> str:
     body = "110105" + birth + seq
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-
-
-def eventually(check, timeout: float = 15.0, interval: float = 0.2):
-    """Poll `check` until it returns something truthy, or fail with its last answer."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s; last answer: {last!r}")
 
 
 def once_opened(request):

@@ -1,9 +1,10 @@
 """Dead letters through the gateway, on a real broker and database: a poison event lands in the
 dead-letter queue with its reason, ops list it (centre_admin only) and, once the cause is fixed, replay it."""
-import time
+import functools
 
 import falcon.testing
 from nameko.standalone.events import event_dispatcher
+from polling import eventually
 
 from gateway.accounts import ensure_admin
 from gateway.app import create_app
@@ -35,14 +36,7 @@ def closed(case_no):
     return contracts.event(contracts.CASE_CLOSED, **{**fields, "case_no": case_no})
 
 
-def wait_for(check, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+wait_for = functools.partial(eventually, timeout=20.0)
 
 
 def test_poison_event_listed_with_its_reason_and_replayed(container_factory, service_config, db_prefix):

@@ -4,6 +4,7 @@ recount from the same events (also after duplicates and a rebuild); complaints,
 follow-ups and accountability sources walk their whole loop."""
 import base64
 import datetime as dt
+import functools
 import io
 import math
 import random
@@ -14,6 +15,7 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 from openpyxl import load_workbook
+from polling import eventually
 
 from services.common import contracts
 from services.common.errors import DomainError
@@ -29,14 +31,7 @@ CHIEFS = {"health": "chief1", "market": "mchief1"}
 SUPERVISOR = {"username": "sup1", "role": "supervisor", "department": None, "display_name": "督查"}
 
 
-def eventually(check, timeout=30.0):
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"not reached in {timeout}s: {last!r}")
+eventually = functools.partial(eventually, timeout=30.0)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import time
 
 from kombu import Connection
 from nameko.standalone.events import event_dispatcher
+from polling import eventually
 
 from services.common import contracts
 from services.common.handlers import DEAD_LETTER_QUEUE, dead_letter_queue, handle, retry_delay
@@ -25,13 +26,7 @@ def closed(case_no):
     return contracts.event(contracts.CASE_CLOSED, **{**fields, "case_no": case_no})
 
 
-def wait_until(check, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
+wait_until = eventually
 
 
 def dead_letters(config):

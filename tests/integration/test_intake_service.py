@@ -8,6 +8,7 @@ from kombu import Connection
 from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
+from polling import eventually
 
 from services.common import contracts
 from services.common.calendar import OfficialCalendar
@@ -275,13 +276,7 @@ def test_unexpected_errors_are_remote_errors_not_crashes(intake):
     assert intake.ping() == "pong"
 
 
-def wait_for(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
+wait_for = eventually
 
 
 def test_a_taken_case_number_is_never_handed_to_another_request(intake, db):

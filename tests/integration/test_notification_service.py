@@ -10,6 +10,7 @@ from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
+from polling import eventually
 
 from deploy.localstack import free_port
 from services.common import contracts
@@ -201,12 +202,3 @@ def test_sms_goes_out_when_the_event_arrives_if_intake_answers(notification, ser
     sent = eventually(lambda: messages.find_one({"channel": "sms", "delivery.status": "sent"}))  # the loop sends
     assert sent and sent["delivery"]["attempts"] == 1 and sent["address"] is None
 
-
-def eventually(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    return check()

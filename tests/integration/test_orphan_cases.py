@@ -13,6 +13,7 @@ import time
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
+from polling import eventually
 
 from services.approval.service import ApprovalService
 from services.common import contracts
@@ -51,16 +52,6 @@ def services(container_factory, service_config):
     with ServiceRpcProxy(contracts.Intake.SERVICE, service_config) as intake, \
             ServiceRpcProxy(contracts.Approval.SERVICE, service_config) as approval:
         yield intake, approval
-
-
-def eventually(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    return check()
 
 
 def test_a_refusal_racing_an_acceptance_leaves_no_case_in_approval(services, service_config):

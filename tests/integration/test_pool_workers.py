@@ -1,7 +1,6 @@
 """Department pools on a real broker and database (docs/scaling.md): a worker dedicated to health
 consumes only the health queues, the default worker only the default ones, and each department's
 work waits in its own queue until a worker of its pool is there."""
-import time
 import uuid
 
 import pytest
@@ -10,6 +9,7 @@ from nameko.amqp.publish import Publisher
 from nameko.rpc import get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
+from polling import eventually
 from test_approval_service import accepted_event
 
 from services.approval.service import ApprovalService
@@ -34,13 +34,6 @@ def waiting(config, queue) -> tuple[int, int]:
     with Connection(config["AMQP_URI"]) as connection:
         _, messages, consumers = queue.bind(connection.default_channel).queue_declare(passive=True)
     return messages, consumers
-
-
-def eventually(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return result
 
 
 def publish_accepted(config, payload):
