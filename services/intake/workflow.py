@@ -7,8 +7,8 @@ Functions change the record in place and return the events to publish as
 """
 import datetime as dt
 
-from services.common import contracts, policy
-from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
+from services.common import contracts
+from services.common.errors import Conflict, InvalidInput, field_error
 from services.intake import notices
 from services.intake.catalogue import snapshot
 from services.intake.completeness import Completeness
@@ -34,13 +34,6 @@ def require_action(record: dict, action: str) -> None:
         raise Conflict(f"受理环节不能执行操作「{action}」（办件状态：{status}）")
     if record["status"] not in ALLOWED_FROM[action]:
         raise Conflict(f"办件当前状态为「{status}」，不能执行「{action}」")
-
-
-def require_staff(record: dict, actor: dict, action: str = "accept", authority: dict | None = None) -> None:
-    """Accept and refuse are window staff decisions within their own department (the one policy)."""
-    verdict = policy.judge(actor, action, record, authority)
-    if not verdict:
-        raise Forbidden(verdict.reason)
 
 
 def _step(record: dict, status: str, action: str, at: str, actor: dict, comment: str | None = None) -> None:
