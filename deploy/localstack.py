@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -93,6 +94,7 @@ class RabbitNode:
         )
         (self.base / "enabled_plugins").write_text("[rabbitmq_management].\n")
         if os.geteuid() == 0:  # the start script drops to the rabbitmq user
+            _let_others_traverse(self.base.resolve().parent)
             shutil.chown(self.base, "rabbitmq", "rabbitmq")
             subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
         log = open(self.base / "server.out", "ab")
@@ -144,6 +146,16 @@ class RabbitNode:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _let_others_traverse(directory: Path) -> None:
+    """The rabbitmq user must reach its data dir: add search permission (x, never read) to any
+    ancestor that lacks it, e.g. a checkout under a 0700 home or mktemp directory."""
+    for folder in (directory, *directory.parents):
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            print(f"==> letting the rabbitmq user traverse {folder} (o+x)", flush=True)
+            folder.chmod(mode | stat.S_IXOTH)
 
 
 def _pid_alive(pid: int) -> bool:
