@@ -220,17 +220,19 @@ def naive_month(db):
 
 
 def explain(db) -> None:
-    """The plans of the reads behind the month's metrics."""
-    from services.evaluation.counters_store import counter_match
-    reads = [("metric_counters", counter_match(f"{MONTH}-01", f"{MONTH}-30")),
-             ("metric_counters", counter_match(f"{MONTH}-01", f"{MONTH}-30", "health")),
-             ("metric_counters", counter_match(f"{MONTH}-01", f"{MONTH}-30", group_by="staff")),
-             ("metric_counters", {"grain": counters.OPEN, "open": {"$gt": 0}})]
-    for collection, match in reads:
-        plan = db.command("explain", {"find": collection, "filter": match}, verbosity="executionStats")
-        stats = plan.get("executionStats", {})
-        winning = plan.get("queryPlanner", {}).get("winningPlan", {})
-        log(f"explain {collection} {match}: stage={winning.get('stage')} "
+    """The plans of the reads behind the month's metrics (the first $match stage is what the server plans)."""
+    from services.evaluation.counters_store import counter_match, match_stages
+    reads = [counter_match(f"{MONTH}-01", f"{MONTH}-30"), counter_match(f"{MONTH}-01", f"{MONTH}-30", "health"),
+             counter_match(f"{MONTH}-01", f"{MONTH}-30", group_by="staff"),
+             counter_match(f"{MONTH}-03", f"{MONTH}-20", "health"), {"grain": counters.OPEN}]
+    for match in reads:
+        stages = match_stages(match)
+        plan = db.command("explain", {"aggregate": "metric_counters", "pipeline": stages, "cursor": {}},
+                          verbosity="executionStats")
+        cursor = (plan.get("stages") or [{}])[0].get("$cursor", plan)
+        winning = cursor.get("queryPlanner", {}).get("winningPlan", {})
+        stats = cursor.get("executionStats", {})
+        log(f"explain {[s['$match'] for s in stages]}: stage={winning.get('stage')} "
             f"input={winning.get('inputStage', {}).get('stage')} index={winning.get('inputStage', {}).get('indexName')}"
             f" returned={stats.get('nReturned')} keys={stats.get('totalKeysExamined')} "
             f"docs={stats.get('totalDocsExamined')}")
