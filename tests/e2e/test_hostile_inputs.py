@@ -101,6 +101,18 @@ def test_a_clerk_of_market_cannot_file_a_health_application(api):
     assert answer.status_code == 403, answer.text
 
 
+def test_an_applicant_posting_the_window_channel_is_refused_and_nothing_is_filed(api, applicant):
+    """The window channel is the window staff's: an applicant's would be accepted at once, skipping pre-review."""
+    mine = applicant.get("/v1/cases", params={"limit": 200}).json()["cases"]
+    complete = [{"code": m["code"]} for m in api.get(f"/v1/items/{ITEM}").json()["materials"] if m["required"]]
+    answer = applicant.post("/v1/applications", headers={"Idempotency-Key": uuid.uuid4().hex},
+                            json={**application(), "channel": "window", "materials": complete})
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert [e["field"] for e in answer.json()["errors"]] == ["channel"]
+    assert applicant.get("/v1/cases", params={"limit": 200}).json()["cases"] == mine
+
+
 def test_gunicorns_own_414_is_problem_json(api):
     host, port = api.base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
