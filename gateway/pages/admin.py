@@ -106,8 +106,10 @@ class DelegationsPage(AdminPage):
         items = [items] if isinstance(items, str) else items
         body = {"department": session["actor"].get("department"), "a_account": (form.get("a_account") or "").strip(),
                 "b_account": (form.get("b_account") or "").strip(),
-                "items": [{"item_code": code, "actions": actions} for code in items],
-                "valid_from": form.get("valid_from"), "valid_until": form.get("valid_until")}
+                "items": [{"item_code": code, "actions": actions} for code in items]}
+        for name in ("valid_from", "valid_until"):  # a date left empty takes the letter's default
+            if (form.get(name) or "").strip():
+                body[name] = form[name].strip()
         return self.show(req, resp, session, form, lambda: self.api_post(req, "/v1/delegations", body), "已签发授权书")
 
     def show(self, req, resp, session, form, call=None, done=None):

@@ -28,6 +28,7 @@ CHANNEL_NAMES = {"window": "窗口", "online": "网上", "province": "省政务�
 SUPERVISION_NAMES = {"green": "正常", "yellow": "黄牌预警", "red": "红牌超期"}
 CERTIFICATE_STATUS_NAMES = {"valid": "有效", "expired": "已过期", "revoked": "已撤销", "cancelled": "已注销",
                             "replaced": "已换发"}
+LETTER_STATUS_NAMES = {"active": "有效", "revoked": "已撤销"}
 RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
 # 差评 reasons offered on the rating page (the national 好差评 categories); sent as the rating's comment.
 BAD_RATING_REASONS = (

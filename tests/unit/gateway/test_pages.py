@@ -36,25 +36,6 @@ def catalogue(rpc):
     return rpc
 
 
-@pytest.fixture
-def browser_login(client, make_account):
-    """Log in through the login page like a browser; returns the session cookie dict."""
-
-    def log_in(username, role, department=None):
-        make_account(username, role, department)
-        form = client.simulate_get("/login")
-        login_token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
-        answer = client.simulate_post("/login", cookies={LOGIN_COOKIE: form.cookies[LOGIN_COOKIE].value},
-                                      body=f"username={username}&password={PASSWORD}&login_token={login_token}",
-                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
-        assert answer.status_code == 303, answer.text
-        cookie = answer.cookies[COOKIE]
-        assert cookie.http_only and cookie.same_site == "Lax"
-        return {COOKIE: cookie.value}
-
-    return log_in
-
-
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
