@@ -9,8 +9,8 @@ PALETTE = ("#1f5fa8", "#c0392b", "#2e7d32", "#b26a00")
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 44, 48, 16
 
 
-def _frame(title: str, description: str, body: list[str]) -> Markup:
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" xmlns="http://www.w3.org/2000/svg">',
+def _frame(title: str, description: str, body: list[str], height: int = HEIGHT) -> Markup:
+    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" xmlns="http://www.w3.org/2000/svg">',
              f"<title>{escape(title)}</title><desc>{escape(description)}</desc>", *body, "</svg>"]
     return Markup("".join(parts))
 
@@ -45,6 +45,28 @@ def bar_chart(title: str, rows: list[tuple[str, float]]) -> Markup:
                     f'fill="#111">{escape(label)}</text>')
     description = "；".join(f"{label} {value:g}" for label, value in rows)
     return _frame(title, description, body)
+
+
+def hbar_chart(title: str, rows: list[tuple[str, float]], label_width: int = 150) -> Markup:
+    """One horizontal bar per (label, value), labels on the left: long Chinese names stay readable at any
+    width, and the chart grows a row per label instead of squeezing them."""
+    if not rows:
+        return Markup("")
+    row_height, top = 30, 8
+    height = top + row_height * len(rows) + 8
+    maximum = max(max(v for _, v in rows), 1)
+    span = WIDTH - label_width - 56
+    body = []
+    for i, (label, value) in enumerate(rows):
+        y = top + row_height * i
+        w = span * value / maximum
+        body.append(f'<text x="{label_width - 8}" y="{y + 19}" text-anchor="end" font-size="14" fill="#111">'
+                    f'{escape(label)}</text>'
+                    f'<rect x="{label_width}" y="{y + 5}" width="{max(w, 1):.1f}" height="20" fill="{PALETTE[0]}"/>'
+                    f'<text x="{label_width + max(w, 1) + 6:.1f}" y="{y + 19}" font-size="14" fill="#111">'
+                    f'{value:g}</text>')
+    description = "；".join(f"{label} {value:g}" for label, value in rows)
+    return _frame(title, description, body, height)
 
 
 def line_chart(title: str, labels: list[str], series: list[tuple[str, list[float | None]]]) -> Markup:

@@ -7,6 +7,7 @@ import pytest
 from gateway_fakes import PASSWORD
 
 from gateway.pages import charts
+from gateway.pages.dashboard import category_volumes
 from gateway.pages.queue import queue_order
 from gateway.pages.sessions import COOKIE, LOGIN_COOKIE
 from services.common.errors import Forbidden
@@ -171,6 +172,17 @@ def test_charts_escape_labels_and_describe_the_numbers():
     assert "&lt;卫生&gt;" in svg and "<desc>&lt;卫生&gt; 3；市场 1</desc>" in svg
     line = charts.line_chart("趋势", ["10月", "11月"], [("满意率", [None, 0.5])])
     assert "无数据" in line and "50%" in line
+
+
+def test_volumes_are_added_up_by_the_catalogues_categories():
+    by_item = {"HEALTH-PUBLIC-PLACE-NEW": {"received": 3}, "HEALTH-PUBLIC-PLACE-RENEW": {"received": 2},
+               "MARKET-FOOD-BUSINESS-NEW": {"received": 4}, "GONE-ITEM": {"received": 1}}
+    rows = dict(category_volumes(ITEMS, by_item))
+    assert rows["公共场所卫生"] == 5 and rows["食品经营"] == 4 and rows["其他"] == 1
+    assert rows["放射卫生"] == 0  # every category of the catalogue is shown, even without cases
+    assert list(rows)[0] == "公共场所卫生"  # catalogue order
+    svg = charts.hbar_chart("本月各类别收件量", list(rows.items()))
+    assert "公共场所卫生 5" in svg and svg.count("<rect") == len(rows)
 
 
 def test_a_centre_admin_creates_an_account_from_its_page(client, browser_login, store):
