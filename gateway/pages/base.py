@@ -48,6 +48,7 @@ def make_environment() -> Environment:
         supervision_name=lambda s: labels.SUPERVISION_NAMES.get(s, s or ""),
         certificate_status_name=lambda s: labels.CERTIFICATE_STATUS_NAMES.get(s, s or ""),
         letter_status_name=lambda s: labels.LETTER_STATUS_NAMES.get(s, s or ""),
+        stage_name=lambda s: labels.STAGE_NAMES.get(s, s or ""),
     )
     return env
 

@@ -22,14 +22,14 @@ def months_back(today: dt.date, count: int) -> list[tuple[str, str, str]]:
 
 
 def category_volumes(items: list[dict], by_item: dict) -> list[tuple[str, int]]:
-    """(category name, received) for every category of the catalogue, in catalogue order; an item the
+    """(category name, received) for every category of the catalogue, busiest first; an item the
     catalogue no longer lists counts under 其他."""
     category_of = {item.get("code"): item.get("category_name") or item.get("category") or "其他" for item in items}
     totals = dict.fromkeys(category_of.values(), 0)
     for code, counts in (by_item or {}).items():
         name = category_of.get(code, "其他")
         totals[name] = totals.get(name, 0) + int((counts or {}).get("received") or 0)
-    return list(totals.items())
+    return sorted(totals.items(), key=lambda row: -row[1])  # busiest first; the catalogue's order among equals
 
 
 class DashboardPage(Page):

@@ -3,6 +3,8 @@
 Data only: which action is allowed, and what it requires, is the API's answer
 (`allowed_actions`, problem+json `errors`); these tables only say how to ask.
 """
+from services.common.supervision import STAGE_NAMES  # noqa: F401  (the deadlines' names: 承诺时限, 审查...)
+
 STATUS_NAMES = {
     "pre_review": "预审中", "awaiting_supplement": "待补正", "accepted": "已受理", "refused": "不予受理",
     "in_review": "审查中", "site_inspection": "现场检查", "joint_review": "联合审查", "escalated": "已上报",
