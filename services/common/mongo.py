@@ -10,10 +10,12 @@ answering nothing on a half-open socket fails the call with a pymongo error
 within seconds (a 503 at the gateway, a retried event, the next timer tick),
 instead of holding a worker forever.
 """
+import logging
 import threading
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, WriteConcern
+from pymongo.errors import OperationFailure
 
 from services.common.config import database_name, setting
 
@@ -25,6 +27,9 @@ RELAXED = WriteConcern(w=1)
 # operation (a scan of a large collection on a loaded 2-core machine), far below "forever".
 CLIENT_TIMEOUTS = {"serverSelectionTimeoutMS": 10000, "connectTimeoutMS": 5000, "socketTimeoutMS": 30000,
                    "waitQueueTimeoutMS": 10000}
+# IndexOptionsConflict, IndexKeySpecsConflict: an index of that name exists with other options.
+INDEX_CONFLICTS = (85, 86)
+log = logging.getLogger(__name__)
 
 
 def get_client(uri: str | None = None) -> MongoClient:
@@ -38,6 +43,30 @@ def get_client(uri: str | None = None) -> MongoClient:
 def relaxed(collection):
     """The collection with acknowledged but unjournaled writes: for writes whose loss only repeats work."""
     return collection.with_options(write_concern=RELAXED)
+
+
+def replace_index(collection, keys, **options) -> str:
+    """create_index that migrates: an index an earlier version made under the same name with other
+    options (say unique, now not) is dropped and made again, so a database from before the change
+    still starts. Replicas starting together may both try; the loser finds the new index in place."""
+    try:
+        return collection.create_index(keys, **options)
+    except OperationFailure as error:
+        if error.code not in INDEX_CONFLICTS:
+            raise
+        name = options.get("name") or _index_name(keys)
+        log.warning("index %s.%s changed since this database was made: rebuilding it", collection.name, name)
+        try:
+            collection.drop_index(name)
+        except OperationFailure:
+            pass  # another replica dropped it first
+        return collection.create_index(keys, **options)
+
+
+def _index_name(keys) -> str:
+    if isinstance(keys, str):
+        keys = [(keys, 1)]
+    return "_".join(f"{field}_{direction}" for field, direction in keys)
 
 
 def service_database(service: str, config: dict | None = None):

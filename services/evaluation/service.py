@@ -241,8 +241,9 @@ class EvaluationService(OutboxSweeper):
 
     # --- metrics, rankings, reports --------------------------------------------------------
     @rpc
-    def metrics(self, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None):
-        return queries.metrics(self.store, department, date_from, date_to, staff, item_code, period)
+    def metrics(self, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None,
+                by=None):
+        return queries.metrics(self.store, department, date_from, date_to, staff, item_code, period, by)
 
     @rpc
     def rankings(self, period):
