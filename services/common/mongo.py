@@ -4,11 +4,18 @@ Every write is journaled by default (write concern w:1, j:true): a write that
 was acknowledged, and so may have been acknowledged to a client, survives a
 database crash. Bookkeeping whose loss costs nothing but a repeat (the outbox
 relay pulling published events) opts out with `relaxed(collection)`.
+
+Every call is bounded (CLIENT_TIMEOUTS): a database that is down, restarting or
+answering nothing on a half-open socket fails the call with a pymongo error
+within seconds (a 503 at the gateway, a retried event, the next timer tick),
+instead of holding a worker forever.
 """
+import logging
 import threading
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, WriteConcern
+from pymongo.errors import OperationFailure
 
 from services.common.config import database_name, setting
 
@@ -16,19 +23,50 @@ _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 JOURNALED = WriteConcern(w=1, j=True)
 RELAXED = WriteConcern(w=1)
+# milliseconds. socketTimeoutMS bounds one operation's wait for its answer: above the slowest legitimate
+# operation (a scan of a large collection on a loaded 2-core machine), far below "forever".
+CLIENT_TIMEOUTS = {"serverSelectionTimeoutMS": 10000, "connectTimeoutMS": 5000, "socketTimeoutMS": 30000,
+                   "waitQueueTimeoutMS": 10000}
+# IndexOptionsConflict, IndexKeySpecsConflict: an index of that name exists with other options.
+INDEX_CONFLICTS = (85, 86)
+log = logging.getLogger(__name__)
 
 
 def get_client(uri: str | None = None) -> MongoClient:
     uri = uri or setting("MONGO_URI")
     with _lock:
         if uri not in _clients:
-            _clients[uri] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10000, w=1, journal=True)
+            _clients[uri] = MongoClient(uri, tz_aware=True, w=1, journal=True, **CLIENT_TIMEOUTS)
         return _clients[uri]
 
 
 def relaxed(collection):
     """The collection with acknowledged but unjournaled writes: for writes whose loss only repeats work."""
     return collection.with_options(write_concern=RELAXED)
+
+
+def replace_index(collection, keys, **options) -> str:
+    """create_index that migrates: an index an earlier version made under the same name with other
+    options (say unique, now not) is dropped and made again, so a database from before the change
+    still starts. Replicas starting together may both try; the loser finds the new index in place."""
+    try:
+        return collection.create_index(keys, **options)
+    except OperationFailure as error:
+        if error.code not in INDEX_CONFLICTS:
+            raise
+        name = options.get("name") or _index_name(keys)
+        log.warning("index %s.%s changed since this database was made: rebuilding it", collection.name, name)
+        try:
+            collection.drop_index(name)
+        except OperationFailure:
+            pass  # another replica dropped it first
+        return collection.create_index(keys, **options)
+
+
+def _index_name(keys) -> str:
+    if isinstance(keys, str):
+        keys = [(keys, 1)]
+    return "_".join(f"{field}_{direction}" for field, direction in keys)
 
 
 def service_database(service: str, config: dict | None = None):
