@@ -263,6 +263,11 @@ def channel_refusal(role: str | None, channel) -> str | None:
     return f"当前账号（角色 {role}）不能通过 {channel}（{CHANNEL_LABELS[channel]}）渠道提交申请，可用渠道：{names}"
 
 
+def may_work_on_department_matter(actor: dict, department: str | None) -> bool:
+    """Complaints about a department and the follow-ups of its bad ratings: oversight, or that department's staff."""
+    return actor.get("role") in OVERSIGHT_ROLES or is_staff_of(actor, department)
+
+
 def may_rate(actor: dict) -> bool:
     """A staff member may never enter or change a rating."""
     return bool(actor.get("username")) and actor.get("role") not in NON_APPLICANT_ROLES
