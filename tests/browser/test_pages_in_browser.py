@@ -109,6 +109,25 @@ def test_an_applicant_rates_from_the_rating_page(browser, api):
     assert again.status_code == 409  # the page's rating was recorded
 
 
+def test_a_citizen_verifies_a_licence_and_reads_the_published_results(browser, api):
+    case_no = decided_case(api)
+    chief = api.as_user("chief1")  # 发证 is the chief representative's, under the letter
+    chief.transition(case_no, "issue_certificate")
+    certificate_no = eventually(lambda: chief.call("GET", f"/v1/cases/{case_no}").json().get("certificate_no"))
+    browser.open("/verify")
+    browser.shoot("verify-form")
+    browser.open(f"/verify/{certificate_no}")  # where the licence's QR code points
+    assert browser.find("section.result h2").text.startswith("有效")
+    assert certificate_no in browser.text() and "公共场所卫生许可" in browser.text()
+    browser.shoot("verify")
+    browser.open("/results")
+    row = eventually(lambda: [r for r in browser.open("/results").all("tbody tr") if case_no in r.text])
+    assert "准予许可" in row[0].text
+    browser.shoot("results")
+    browser.open("/login")
+    browser.shoot("login")
+
+
 def reviewed_case(api, department_clerk: str = "clerk1") -> str:
     clerk = api.as_user(department_clerk)
     case_no = clerk.walk_in(ITEM, ALL_MATERIALS)["case_no"]
@@ -222,6 +241,9 @@ def test_a_centre_admin_saves_the_calendar(browser, api):
     saved = admin.call("GET", f"/v1/calendar/{year}").json()
     assert added in saved["holidays"] and saved["workdays"] == [f"{year}-10-10"] and not saved.get("estimated")
     browser.shoot("calendar")
+    browser.open("/workbench/accounts")
+    assert browser.all("form.stack input[name=username]")
+    browser.shoot("accounts")
 
 
 def market_letters(api):
