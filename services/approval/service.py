@@ -23,7 +23,7 @@ from services.approval.events import step_events
 from services.approval.licences import LicenceEntrypoints
 from services.approval.store import ALERTS, CASES, CERTIFICATES, DELEGATIONS, VIOLATIONS, ApprovalStore
 from services.common import caselist, contracts, policy
-from services.common.calendar import OfficialCalendar, parse_date, validate_year, year_view
+from services.common.calendar import parse_date, validate_year, year_view
 from services.common.clock import WorkingDayClock
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
@@ -135,7 +135,7 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
             log.exception("outbox flush for case %s failed; left to the sweep", case_no)
 
     def _clock(self) -> WorkingDayClock:
-        return WorkingDayClock(OfficialCalendar(self.store.calendar_years()))
+        return self.store.clock.clock()
 
     def _open_case(self, payload):
         payload = check_accepted(payload)

@@ -3,6 +3,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common.caselist import key_as_of, merge
+from services.common.clock import CachedClock
 from services.common.errors import Conflict, NotFound
 from services.common.outbox import new_document_with_events, update_with_events
 
@@ -18,6 +19,7 @@ class ApprovalStore:
         self.certificates = db[CERTIFICATES]
         self.counters = db["counters"]
         self.calendar = db["calendar_years"]
+        self.clock = CachedClock(self.calendar_years)   # the working-day clock over these years
 
     def ensure_indexes(self):
         self.cases.create_index([("department", ASCENDING), ("status", ASCENDING)])
@@ -157,6 +159,7 @@ class ApprovalStore:
         document = {"_id": year, "year": year, "holidays": holidays, "workdays": workdays,
                     "updated_by": by, "updated_at": at}
         self.calendar.replace_one({"_id": year}, document, upsert=True)
+        self.clock.invalidate()
         return document
 
 

@@ -7,7 +7,8 @@ day the clock stops is not counted, the day it resumes is). A result is
 `estimated` when any date it looked at lies in a year without calendar data.
 """
 import datetime as dt
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from services.common.calendar import OfficialCalendar
@@ -86,3 +87,36 @@ class WorkingDayClock:
             "statutory": statutory.value.isoformat(),
             "estimated": promised.estimated or statutory.estimated,
         }
+
+
+class CachedClock:
+    """The working-day clock over stored calendar years, for a service that reads them itself.
+
+    The years are read at most once per `ttl` seconds (and at once after `invalidate`, which the
+    process that saved a year calls), and the clock is rebuilt only when a year's content changed,
+    so a case view does not read and parse every year on each call."""
+
+    def __init__(self, load_years: Callable[[], Mapping[int, Mapping]], ttl: float = 1.0,
+                 now: Callable[[], float] = time.monotonic):
+        self._load, self._ttl, self._now = load_years, ttl, now
+        self._clock: WorkingDayClock | None = None
+        self._versions: dict | None = None
+        self._checked = 0.0
+
+    @staticmethod
+    def _versions_of(years: Mapping[int, Mapping]) -> dict:
+        return {int(y): (e.get("updated_at"), tuple(e.get("holidays", ())), tuple(e.get("workdays", ())))
+                for y, e in years.items()}
+
+    def clock(self) -> WorkingDayClock:
+        now = self._now()
+        if self._clock is None or now - self._checked >= self._ttl:
+            years = self._load()
+            versions = self._versions_of(years)
+            if self._clock is None or versions != self._versions:
+                self._clock, self._versions = WorkingDayClock(OfficialCalendar(years)), versions
+            self._checked = now
+        return self._clock
+
+    def invalidate(self) -> None:
+        self._clock = None
