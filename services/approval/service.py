@@ -63,7 +63,7 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
     @rpc
     def get_case(self, case_no, actor=None):
         case, today = self.store.case(case_no), local_today()
-        authority = self._authority(case["department"], today) if actor else None
+        authority = self._authority(case["department"], today, for_view=True) if actor else None
         return case_view(case, self._clock(), today, actor, authority)
 
     @rpc
