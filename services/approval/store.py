@@ -7,6 +7,7 @@ from pymongo.errors import DuplicateKeyError
 from services.common.caselist import key_as_of, merge
 from services.common.clock import CachedClock
 from services.common.errors import Conflict, NotFound
+from services.common.mongo import replace_index
 from services.common.outbox import new_document_with_events, update_with_events
 
 CASES = "cases"
@@ -27,7 +28,7 @@ class ApprovalStore:
     def ensure_indexes(self):
         self.cases.create_index([("department", ASCENDING), ("status", ASCENDING)])
         # Not unique: a licence registered from before the platform (存量证照) has no case.
-        self.certificates.create_index("case_no")
+        replace_index(self.certificates, "case_no")  # was unique before 存量证照
         self.certificates.create_index([("status", ASCENDING), ("valid_until", ASCENDING)])
         self.cases.create_index("certificate.certificate_no", sparse=True)
         self.cases.create_index("certificate_pending", sparse=True)

@@ -34,6 +34,10 @@ DEFAULTS = {
     "DELIVERY_SWEEP_SECONDS": "10",
     # 好差评: a bad rating is rectified within this many working days (localities use 5 to 15).
     "RECTIFY_WORKING_DAYS": "15",
+    # 有诉必理: working days per complaint step ("received=1,investigating=10"; empty: the defaults).
+    "COMPLAINT_STEP_LIMITS": "",
+    # Complaints and follow-ups turn yellow this many working days before they are due.
+    "SUPERVISION_WARN_DAYS": "1",
     # Department pools (docs/scaling.md): departments with dedicated intake and approval workers,
     # set alike on every process; and, on a dedicated worker only, the one department it serves.
     "DEPARTMENT_POOLS": "",

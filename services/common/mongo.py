@@ -5,10 +5,12 @@ was acknowledged, and so may have been acknowledged to a client, survives a
 database crash. Bookkeeping whose loss costs nothing but a repeat (the outbox
 relay pulling published events) opts out with `relaxed(collection)`.
 """
+import logging
 import threading
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, WriteConcern
+from pymongo.errors import OperationFailure
 
 from services.common.config import database_name, setting
 
@@ -16,6 +18,9 @@ _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 JOURNALED = WriteConcern(w=1, j=True)
 RELAXED = WriteConcern(w=1)
+# IndexOptionsConflict, IndexKeySpecsConflict: an index of that name exists with other options.
+INDEX_CONFLICTS = (85, 86)
+log = logging.getLogger(__name__)
 
 
 def get_client(uri: str | None = None) -> MongoClient:
@@ -29,6 +34,30 @@ def get_client(uri: str | None = None) -> MongoClient:
 def relaxed(collection):
     """The collection with acknowledged but unjournaled writes: for writes whose loss only repeats work."""
     return collection.with_options(write_concern=RELAXED)
+
+
+def replace_index(collection, keys, **options) -> str:
+    """create_index that migrates: an index an earlier version made under the same name with other
+    options (say unique, now not) is dropped and made again, so a database from before the change
+    still starts. Replicas starting together may both try; the loser finds the new index in place."""
+    try:
+        return collection.create_index(keys, **options)
+    except OperationFailure as error:
+        if error.code not in INDEX_CONFLICTS:
+            raise
+        name = options.get("name") or _index_name(keys)
+        log.warning("index %s.%s changed since this database was made: rebuilding it", collection.name, name)
+        try:
+            collection.drop_index(name)
+        except OperationFailure:
+            pass  # another replica dropped it first
+        return collection.create_index(keys, **options)
+
+
+def _index_name(keys) -> str:
+    if isinstance(keys, str):
+        keys = [(keys, 1)]
+    return "_".join(f"{field}_{direction}" for field, direction in keys)
 
 
 def service_database(service: str, config: dict | None = None):
