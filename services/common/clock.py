@@ -38,8 +38,21 @@ class Counted:
 class WorkingDayClock:
     """限时办结: counts working days on the official calendar, skipping paused days."""
 
+    MEMO_LIMIT = 20000
+
     def __init__(self, calendar: OfficialCalendar):
         self.calendar = calendar
+        # Counts without pauses, remembered: the calendar never changes under a clock, and the
+        # supervision scan asks the same (today, deadline) pairs for thousands of cases.
+        self._memo: dict[tuple, Counted] = {}
+
+    def _remembered(self, key: tuple, count: Callable[[], Counted]) -> Counted:
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= self.MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = count()
+        return found
 
     def counts(self, day: dt.date, pauses: Iterable[Pause] = (), open_until: dt.date | None = None) -> bool:
         """True when `day` is a working day the clock was running on."""
@@ -54,6 +67,11 @@ class WorkingDayClock:
         if not 0 <= days <= MAX_DAYS:
             raise ValueError(f"days out of range: {days}")
         pauses = tuple(pauses)
+        if not pauses:
+            return self._remembered(("deadline", start, days), lambda: self._deadline(start, days, (), as_of))
+        return self._deadline(start, days, pauses, as_of)
+
+    def _deadline(self, start: dt.date, days: int, pauses: tuple, as_of: dt.date | None) -> Counted:
         day, counted = start, 0
         estimated = self.calendar.is_estimated(start)
         while counted < days:
@@ -67,6 +85,11 @@ class WorkingDayClock:
         """Counted working days after `start` up to and including `end`; an open
         pause stops the count from its first day on."""
         pauses = tuple(pauses)
+        if not pauses:
+            return self._remembered(("used", start, end), lambda: self._used(start, end, ()))
+        return self._used(start, end, pauses)
+
+    def _used(self, start: dt.date, end: dt.date, pauses: tuple) -> Counted:
         estimated = self.calendar.is_estimated(start) or self.calendar.is_estimated(end)
         used, day = 0, start
         while day < end:
