@@ -146,9 +146,9 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
         listing = list_fields(case, clock, today)
         case.update(listing, listed_from=payload.get("accepted_at") or now, sort_changed_at=now,
                     sort_history=[{"key": listing["sort_key"], "from": payload.get("accepted_at") or now}])
-        # Idempotent: case_no is the _id, a second open finds the first one.
-        self.store.insert_case(case)
-        return case_view(self.store.case(payload["case_no"]), clock, today)
+        # Idempotent: case_no is the _id, a second open finds the first one (read only then).
+        stored = case if self.store.insert_case(case) else self.store.case(payload["case_no"])
+        return case_view(stored, clock, today)
 
     def _relist(self, case, clock, today, now):
         """Keep the case's place in the queues and its supervision state current."""
