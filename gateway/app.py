@@ -34,7 +34,9 @@ def create_app(rpc, store, settings: GatewaySettings | None = None, dead_letters
     authenticator = Authenticator(store, settings, limiter)
     deps = Deps(rpc=rpc, store=store, settings=settings, authenticator=authenticator, metrics=metrics,
                 dead_letters=dead_letters, router=router or DepartmentRouter())
-    idempotency = Idempotency(IdempotencyStore(store.accounts.database), settings.rpc_timeout)
+    keys = IdempotencyStore(store.accounts.database)
+    keys.ensure_indexes()
+    idempotency = Idempotency(keys, settings.rpc_timeout)
     app = falcon.App(middleware=[RequestContext(metrics), BodyLimit(settings.max_body_bytes),
                                  RateLimit(limiter, settings.rate_limit_per_minute, settings.trusted_proxies),
                                  Credentials(authenticator), idempotency])

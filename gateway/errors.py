@@ -99,7 +99,8 @@ def handle_known(req, resp, exc, params) -> None:
         detail, errors = "数据库暂不可用，请稍后重试", None
     else:
         detail = exc.detail
-        errors = exc.errors if isinstance(exc, InvalidInput) else None
+        # 422 always lists its fields; another refusal lists them when it names one (e.g. a channel, 403)
+        errors = exc.errors if isinstance(exc, InvalidInput) else (exc.errors or None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 429:
         headers = {"Retry-After": str(getattr(exc, "retry_after", 60))}

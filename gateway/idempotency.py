@@ -10,19 +10,26 @@ with another body, 409. A request answered 503 leaves its claim open: a retry
 may run once the lease has passed, which is after the deadline of every RPC
 the first attempt published (services refuse an expired request), so the two
 never both run. Submissions keep their key with the application in intake.
+
+Keys are kept IDEMPOTENCY_RETENTION_HOURS (default 24) from their first use: within that
+window the same key always gets the same answer; then a TTL index removes the claim (the
+database's TTL monitor runs about once a minute) and the key may be used again. Intake
+releases submissions' keys after the same window (services/intake/service.py).
 """
 import hashlib
 import io
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.config import setting
 from services.common.errors import Conflict, InvalidInput, Unavailable, field_error
 
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OWN_KEYS = frozenset({"/v1/applications", "/v1/auth/token"})  # intake stores its own; logging in changes nothing
 MAX_KEY_LENGTH = 200
+KEY_RETENTION = timedelta(hours=float(setting("IDEMPOTENCY_RETENTION_HOURS")))  # docs/resilience.md
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -47,16 +54,22 @@ def applied_since(case: dict, action: str, role: str | None, since: float) -> bo
 class IdempotencyStore:
     """The `idempotency_keys` collection of the gateway's database."""
 
-    def __init__(self, db):
+    def __init__(self, db, retention: timedelta = KEY_RETENTION):
         self.keys = db.idempotency_keys
+        self.retention = retention
+
+    def ensure_indexes(self) -> None:
+        # A TTL index on the claim's own expiry date: each claim goes once its date has passed.
+        self.keys.create_index("expires_at", expireAfterSeconds=0)
 
     def claim(self, key_id: str, print_: str, lease: float, now: float | None = None) -> tuple[str, dict | None]:
         """'claimed' (go ahead), 'answered' (replay doc), 'conflict' (another body) or 'busy' (still running)."""
         now = time.time() if now is None else now
         try:
+            created = datetime.now(UTC)
             self.keys.insert_one({"_id": key_id, "fingerprint": print_, "state": "pending", "attempt": 1,
-                                  "lease_until": now + lease, "first_try": now,
-                                  "created_at": datetime.now(UTC).isoformat()})
+                                  "lease_until": now + lease, "first_try": now, "created_at": created.isoformat(),
+                                  "expires_at": created + self.retention})
             return "claimed", None
         except DuplicateKeyError:
             pass

@@ -115,7 +115,9 @@ METRICS_QUERY = {
                    "staff": {"type": "string", "minLength": 1, "maxLength": 64},
                    "item_code": {"type": "string", "minLength": 1, "maxLength": 64},
                    "period": {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
-                              "x-message": "统计周期应为 YYYY-MM 或 YYYY-Qn"}},
+                              "x-message": "统计周期应为 YYYY-MM 或 YYYY-Qn"},
+                   # issue 9: volumes per item (the dashboard adds them up by catalogue category)
+                   "by": {"enum": ["item_code"], "x-message": "分组方式只能为 item_code"}},
 }
 
 # --- issue 6: complaints, follow-ups, accountability, rankings, reports ----------------------

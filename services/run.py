@@ -28,6 +28,21 @@ def load(name: str):
     return getattr(importlib.import_module(module), cls)
 
 
+def dump_greenlets(signum=None, frame=None) -> None:
+    """Log the stack of every greenlet (`kill -USR2 <pid>`): what a hung worker waits for.
+    py-spy sees only the hub's OS thread, not the greenlets parked on a socket or a lock."""
+    import gc
+    import traceback
+
+    import greenlet
+
+    stacks = []
+    for obj in gc.get_objects():
+        if isinstance(obj, greenlet.greenlet) and obj.gr_frame is not None:
+            stacks.append("".join(traceback.format_stack(obj.gr_frame)))
+    logging.getLogger(__name__).warning("%d greenlets:\n%s", len(stacks), "\n---\n".join(stacks))
+
+
 def main(name: str) -> None:
     configure_logging(name, setting("LOG_LEVEL"))
     config = nameko_config()
@@ -44,6 +59,7 @@ def main(name: str) -> None:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGUSR2, dump_greenlets)
     runner.start()
     logging.getLogger(__name__).info("service %s started (%s)", name,
                                      f"dedicated to department {pool}" if pool else "default pool")

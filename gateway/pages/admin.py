@@ -19,6 +19,16 @@ LETTER_ACTIONS = {"accept": "受理", "review": "初审", "inspect": "现场检�
                   "sign": "审签", "issue": "发证"}
 
 
+def field_messages(exc: ApiError) -> dict:
+    """The API's field errors by form field: `holidays[2]` is shown at `holidays` (first message kept)."""
+    messages = {}
+    for field, message in exc.field_messages().items():
+        messages.setdefault(field, message)
+        if field and "[" in field:
+            messages.setdefault(field.split("[")[0], f"{field}：{message}")
+    return messages
+
+
 class AdminPage(Page):
     def answer(self, req, resp, template, call, done: str, **values):
         """Run `call()`; show the page again with the API's answer (or its refusal and field errors)."""
@@ -26,7 +36,7 @@ class AdminPage(Page):
             call()
         except ApiError as exc:
             return self.render(req, resp, template, status=exc.status, error=exc.detail,
-                               field_errors=exc.field_messages(), **values)
+                               field_errors=field_messages(exc), **values)
         return self.render(req, resp, template, done=done, field_errors={}, **values)
 
 
@@ -73,7 +83,15 @@ class CalendarPage(AdminPage):
         form = form_of(req)
         self.check_csrf(req, form)
         year = self.year(form.get("year"))
-        body = {key: DATE.findall(form.get(key) or "") for key in ("holidays", "workdays")}
+        body, bad = {}, {}
+        for key in ("holidays", "workdays"):  # one date a line (commas and spaces also separate)
+            body[key] = [entry for entry in re.split(r"[\s,，、;；]+", form.get(key) or "") if entry]
+            wrong = [entry for entry in body[key] if not DATE.fullmatch(entry)]
+            if wrong:
+                bad[key] = "日期格式须为 YYYY-MM-DD：" + "、".join(wrong[:5])
+        if bad:  # nothing is sent: the whole year is saved at once or not at all
+            return self.render(req, resp, "admin_calendar.html", status=422, year=year, calendar=body,
+                               error="日历有误，未保存", field_errors=bad)
         answer = {}
 
         def put():
@@ -106,8 +124,10 @@ class DelegationsPage(AdminPage):
         items = [items] if isinstance(items, str) else items
         body = {"department": session["actor"].get("department"), "a_account": (form.get("a_account") or "").strip(),
                 "b_account": (form.get("b_account") or "").strip(),
-                "items": [{"item_code": code, "actions": actions} for code in items],
-                "valid_from": form.get("valid_from"), "valid_until": form.get("valid_until")}
+                "items": [{"item_code": code, "actions": actions} for code in items]}
+        for name in ("valid_from", "valid_until"):  # a date left empty takes the letter's default
+            if (form.get(name) or "").strip():
+                body[name] = form[name].strip()
         return self.show(req, resp, session, form, lambda: self.api_post(req, "/v1/delegations", body), "已签发授权书")
 
     def show(self, req, resp, session, form, call=None, done=None):
@@ -122,7 +142,8 @@ class DelegationsPage(AdminPage):
         items, _ = self.try_get(req, "/v1/items", department=department, limit=500)
         self.render(req, resp, "admin_delegations.html", status=status, done=done, error=error or list_error,
                     field_errors=field_errors, form=form, letters=(letters or {}).get("delegations", []),
-                    items=(items or {}).get("items", []), actions=LETTER_ACTIONS)
+                    items=(items or {}).get("items", []), actions=LETTER_ACTIONS,
+                    item_names={i.get("code"): i.get("name") for i in (items or {}).get("items", [])})
 
 
 class ItemEditPage(AdminPage):

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gateway.pages import labels
 from gateway.pages.api import ApiError, InProcessApi
-from gateway.pages.sessions import COOKIE, LOGIN_COOKIE, PageSettings, SessionStore, same_token
+from gateway.pages.sessions import COOKIE, LOGIN_COOKIE, PageSettings, SessionStore, needs_refresh, same_token
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -47,6 +47,8 @@ def make_environment() -> Environment:
         channel_name=lambda c: labels.CHANNEL_NAMES.get(c, c or ""),
         supervision_name=lambda s: labels.SUPERVISION_NAMES.get(s, s or ""),
         certificate_status_name=lambda s: labels.CERTIFICATE_STATUS_NAMES.get(s, s or ""),
+        letter_status_name=lambda s: labels.LETTER_STATUS_NAMES.get(s, s or ""),
+        stage_name=lambda s: labels.STAGE_NAMES.get(s, s or ""),
     )
     return env
 
@@ -76,8 +78,31 @@ class Page:
         return req.context.page_session
 
     def token(self, req) -> str | None:
+        """The session's access token, refreshed first when it ends within a moment (a working person is
+        never logged out by the token's short life; only idleness or a refused refresh ends the session)."""
         session = self.session(req)
-        return session["token"] if session else None
+        if session is None:
+            return None
+        if needs_refresh(session):
+            session = req.context.page_session = self._refreshed(req, session)
+        return session["token"]
+
+    def _refreshed(self, req, session: dict) -> dict:
+        sessions = self.deps.sessions
+        try:
+            tokens = self.deps.api.post(req, "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
+        except ApiError as exc:
+            current = sessions.reread(session)  # another request of this session may have refreshed first
+            if current and current.get("refresh_token") != session.get("refresh_token"):
+                return current
+            if exc.status not in (400, 401):
+                raise
+            sessions.delete(cookie(req, COOKIE))
+            raise falcon.HTTPSeeOther("/login?expired=1") from None
+        renewed = sessions.renew(session, tokens)
+        if renewed is None:
+            raise falcon.HTTPSeeOther("/login?expired=1")
+        return renewed
 
     def require_session(self, req, resp) -> dict:
         """The staff member's session; a redirect to the login page without one, 403 page for other roles."""

@@ -21,6 +21,17 @@ def months_back(today: dt.date, count: int) -> list[tuple[str, str, str]]:
     return months[::-1]
 
 
+def category_volumes(items: list[dict], by_item: dict) -> list[tuple[str, int]]:
+    """(category name, received) for every category of the catalogue, busiest first; an item the
+    catalogue no longer lists counts under 其他."""
+    category_of = {item.get("code"): item.get("category_name") or item.get("category") or "其他" for item in items}
+    totals = dict.fromkeys(category_of.values(), 0)
+    for code, counts in (by_item or {}).items():
+        name = category_of.get(code, "其他")
+        totals[name] = totals.get(name, 0) + int((counts or {}).get("received") or 0)
+    return sorted(totals.items(), key=lambda row: -row[1])  # busiest first; the catalogue's order among equals
+
+
 class DashboardPage(Page):
     roles = OVERSIGHT
 
@@ -47,28 +58,20 @@ class DashboardPage(Page):
             violations_error=violations_error, follow_ups=(follow_ups or {}).get("follow_ups", []),
             follow_ups_error=follow_ups_error, complaints=(complaints or {}).get("complaints", []),
             complaints_error=complaints_error, rankings=rankings, rankings_error=rankings_error,
-            volume_chart=self.volume_chart(req, metrics, department, periods[-1][1]),
+            volume_chart=self.volume_chart(req, department, periods[-1][1]),
             trend_chart=self.trend_chart(trend),
             departments=labels.DEPARTMENT_NAMES, levels=labels.RATING_LEVELS)
 
-    def volume_chart(self, req, metrics, department, month_start):
-        """Received cases this month by category when the metrics break them down, else by department."""
-        if not metrics:
+    def volume_chart(self, req, department, month_start):
+        """Received cases this month by the catalogue's categories (事项类别): the per-item volumes of
+        `/v1/metrics?by=item_code` added up by each item's category, every category of the scope shown."""
+        volumes, _ = self.try_get(req, "/v1/metrics", department=department, by="item_code",
+                                  **{"from": month_start})
+        if volumes is None or "by_item" not in volumes:
             return None
-        breakdown = metrics.get("by_category") or {}
-        if isinstance(breakdown, dict) and breakdown:
-            rows = [(name, (value or {}).get("received", 0) if isinstance(value, dict) else value)
-                    for name, value in breakdown.items()]
-            return charts.bar_chart("本月各类别收件量", rows)
-        items, _ = self.try_get(req, "/v1/items", limit=500)
-        names = [department] if department else list(dict.fromkeys(i.get("department") for i in (items or {})
-                                                                  .get("items", [])))
-        rows = []
-        for name in names:
-            answer, _ = self.try_get(req, "/v1/metrics", department=name, **{"from": month_start})
-            if answer is not None:
-                rows.append((labels.DEPARTMENT_NAMES.get(name, name), answer.get("received", 0)))
-        return charts.bar_chart("本月各部门收件量", rows)
+        items, _ = self.try_get(req, "/v1/items", department=department, limit=500)
+        return charts.hbar_chart("本月各类别收件量", category_volumes((items or {}).get("items", []),
+                                                                    volumes["by_item"]))
 
     @staticmethod
     def trend_chart(trend):

@@ -3,6 +3,8 @@
 Data only: which action is allowed, and what it requires, is the API's answer
 (`allowed_actions`, problem+json `errors`); these tables only say how to ask.
 """
+from services.common.supervision import STAGE_NAMES  # noqa: F401  (the deadlines' names: 承诺时限, 审查...)
+
 STATUS_NAMES = {
     "pre_review": "预审中", "awaiting_supplement": "待补正", "accepted": "已受理", "refused": "不予受理",
     "in_review": "审查中", "site_inspection": "现场检查", "joint_review": "联合审查", "escalated": "已上报",
@@ -28,6 +30,7 @@ CHANNEL_NAMES = {"window": "窗口", "online": "网上", "province": "省政务�
 SUPERVISION_NAMES = {"green": "正常", "yellow": "黄牌预警", "red": "红牌超期"}
 CERTIFICATE_STATUS_NAMES = {"valid": "有效", "expired": "已过期", "revoked": "已撤销", "cancelled": "已注销",
                             "replaced": "已换发"}
+LETTER_STATUS_NAMES = {"active": "有效", "revoked": "已撤销"}
 RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
 # 差评 reasons offered on the rating page (the national 好差评 categories); sent as the rating's comment.
 BAD_RATING_REASONS = (

@@ -32,7 +32,7 @@ class LoginPage(Page):
         old = cookie(req, COOKIE)
         self.deps.sessions.delete(old)  # a fresh id at every login (no session fixation)
         actor = {key: me.get(key) for key in ("username", "role", "department", "display_name")}
-        session_id = self.deps.sessions.create(actor, token["access_token"])
+        session_id = self.deps.sessions.create(actor, token)
         resp.set_cookie(COOKIE, session_id, path="/", secure=self.deps.settings.secure_cookies, http_only=True,
                         same_site="Lax", max_age=None)
         resp.unset_cookie(LOGIN_COOKIE, path="/login")

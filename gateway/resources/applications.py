@@ -5,19 +5,19 @@ import falcon
 from gateway.access import require
 from gateway.resources.base import Resource
 from gateway.validation import read_json
+from services.common import policy
 from services.common.contracts import Intake
-from services.common.errors import Forbidden
+from services.common.errors import Forbidden, field_error
 
-DEFAULT_CHANNEL = {"applicant": "online", "clerk": "window", "api_client": "province"}
 SUBMISSION_KEYS = ("case_no", "item_code", "status", "missing", "deadlines", "notice", "query_code")
 
 
-def check_channel(actor: dict, channel: str | None) -> None:
-    """The province channel belongs to the provincial network's API clients, and they use only it."""
-    if actor["role"] == "api_client" and channel != "province":
-        raise Forbidden("API 客户端只能通过 province 渠道提交申请")
-    if actor["role"] != "api_client" and channel == "province":
-        raise Forbidden("province 渠道仅供省级政务服务平台使用")
+def check_channel(actor: dict, channel) -> None:
+    """The window channel is the window staff's (an applicant posting it would skip pre-review), online the
+    applicant's, province the provincial network's API clients': refused by the one policy, naming the field."""
+    reason = policy.channel_refusal(actor["role"], channel)
+    if reason:
+        raise Forbidden(reason, [field_error("channel", reason)])
 
 
 class ApplicationsResource(Resource):
@@ -29,7 +29,7 @@ class ApplicationsResource(Resource):
     def on_post(self, req, resp):
         actor = require(req, "applicant", "clerk", "api_client")
         application = read_json(req)  # intake validates it, naming every bad field at once
-        application.setdefault("channel", DEFAULT_CHANNEL[actor["role"]])
+        application.setdefault("channel", policy.CHANNELS_BY_ROLE[actor["role"]][0])
         check_channel(actor, application.get("channel"))
         department = self.item_department(req, application.get("item_code"), needed=actor["role"] == "clerk")
         self._check_department(actor, department)

@@ -63,10 +63,10 @@ class ComplaintTransitionsResource(Resource):
 class MetricsResource(Resource):
     def on_get(self, req, resp):
         actor = require(req)
-        query = validate(query_params(req, ("department", "from", "to", "staff", "item_code", "period")),
+        query = validate(query_params(req, ("department", "from", "to", "staff", "item_code", "period", "by")),
                          schemas.METRICS_QUERY)
         department = metrics_department(actor, query.get("department"))
-        narrower = {key: query[key] for key in ("staff", "item_code", "period") if key in query}
+        narrower = {key: query[key] for key in ("staff", "item_code", "period", "by") if key in query}
         resp.media = self.call(req, Evaluation.SERVICE, Evaluation.METRICS, department=department,
                                date_from=query.get("from"), date_to=query.get("to"), **narrower)
 

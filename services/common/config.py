@@ -16,6 +16,14 @@ DEFAULTS = {
     "CASE_NUMBER_BLOCK": "10",
     # Seconds a caller waits for an RPC answer before giving up.
     "RPC_TIMEOUT": "10",
+    # Seconds any one worker (RPC, event handler, timer tick) may run before it is interrupted
+    # (services/common/entrypoints.py WorkerDeadline): the backstop for a wait nothing else bounds.
+    "WORKER_TIMEOUT_SECONDS": "60",
+    # Hours an Idempotency-Key is kept from its first use (same key, same answer within the window), alike
+    # for submissions (on the application in intake) and every other call (the gateway's claims); and
+    # seconds between intake's sweeps that release submissions' keys past the window.
+    "IDEMPOTENCY_RETENTION_HOURS": "24",
+    "IDEMPOTENCY_SWEEP_SECONDS": "3600",
     # Seconds between outbox relay sweeps (events a crash left unpublished).
     "OUTBOX_SWEEP_SECONDS": "2",
     "LOG_LEVEL": "INFO",

@@ -92,7 +92,8 @@ class Evaluation:
     SERVICE = "evaluation"
     PING = "ping"
     RATE = "rate"                        # (case_no, actor, level, comment=None, channel=None) -> rating
-    METRICS = "metrics"                  # (department=None, date_from=None, date_to=None) -> metrics
+    METRICS = "metrics"                  # (department=None, date_from=None, date_to=None, staff=None,
+    #                                      item_code=None, period=None, by=None|"item_code") -> metrics (+by_item)
     CREATE_COMPLAINT = "create_complaint"  # (complaint, actor|None) -> complaint
     GET_COMPLAINT = "get_complaint"      # (complaint_id) -> complaint
     # --- issue 6: service quality held to account -------------------------------

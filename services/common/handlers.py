@@ -13,12 +13,13 @@ import os
 
 import eventlet
 from kombu import Queue
-from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
 from services.common import contracts
+from services.common.consumers import QuickQueueConsumer
 from services.common.dead_letters import ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, dead_letter_record
 from services.common.pools import dedicated_pool, event_queue
+from services.common.publisher import SafePublisher
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def retry_delay(attempt: int, base: float) -> float:
 
 
 class ReliableEventHandler(EventHandler):
+    queue_consumer = QuickQueueConsumer()  # shared with the RPC entrypoints (services/common/consumers.py)
+
     def setup(self):
         super().setup()
         config = self.container.config
@@ -48,15 +51,11 @@ class ReliableEventHandler(EventHandler):
                                 or os.environ.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
         self.retry_base = float(config.get("EVENT_RETRY_BASE_SECONDS")
                                 or os.environ.get("EVENT_RETRY_BASE_SECONDS") or DEFAULT_RETRY_BASE_SECONDS)
-        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[dead_letter_queue()])
+        self.publisher = SafePublisher(config["AMQP_URI"], use_confirms=True, declare=[dead_letter_queue()])
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
-            try:
-                self.queue_consumer.ack_message(message)
-            except OSError as exc:  # the broker connection dropped: it redelivers, handlers are idempotent
-                log.warning("ack of %s lost with the broker connection (%s); it will be redelivered",
-                            self.event_type, exc)
+            self._settle(self.queue_consumer.ack_message, message)
             return
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         eventlet.spawn_n(self._retry_or_dead_letter, message, attempts, exc_info[1])
@@ -74,10 +73,19 @@ class ReliableEventHandler(EventHandler):
                 record = dead_letter_record(self.queue.name, self.event_type, body, headers, attempts, error)
                 self.publisher.publish(record, routing_key=DEAD_LETTER_QUEUE, timeout=5)
                 log.error("event %s dead-lettered after %d attempts: %r", self.event_type, attempts, error)
-        except Exception:  # broker gone: leave the original unacked, it is redelivered
-            log.exception("could not retry event %s; leaving it to redelivery", self.event_type)
+        except Exception:
+            # Not acked: put back at once, or (the broker connection gone) redelivered after the reconnect.
+            # Never left unacked on a live connection, where it would wait for a restart to be handled.
+            log.exception("could not retry event %s; putting it back", self.event_type)
+            self._settle(self.queue_consumer.requeue_message, message)
             return
-        self.queue_consumer.ack_message(message)
+        self._settle(self.queue_consumer.ack_message, message)
+
+    def _settle(self, how, message):
+        try:
+            how(message)
+        except OSError as exc:  # the broker connection dropped: it redelivers, handlers are idempotent
+            log.warning("%s of %s lost with the broker connection (%s)", how.__name__, self.event_type, exc)
 
 
 def handle(event_type: str):

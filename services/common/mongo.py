@@ -4,6 +4,11 @@ Every write is journaled by default (write concern w:1, j:true): a write that
 was acknowledged, and so may have been acknowledged to a client, survives a
 database crash. Bookkeeping whose loss costs nothing but a repeat (the outbox
 relay pulling published events) opts out with `relaxed(collection)`.
+
+Every call is bounded (CLIENT_TIMEOUTS): a database that is down, restarting or
+answering nothing on a half-open socket fails the call with a pymongo error
+within seconds (a 503 at the gateway, a retried event, the next timer tick),
+instead of holding a worker forever.
 """
 import logging
 import threading
@@ -18,6 +23,10 @@ _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 JOURNALED = WriteConcern(w=1, j=True)
 RELAXED = WriteConcern(w=1)
+# milliseconds. socketTimeoutMS bounds one operation's wait for its answer: above the slowest legitimate
+# operation (a scan of a large collection on a loaded 2-core machine), far below "forever".
+CLIENT_TIMEOUTS = {"serverSelectionTimeoutMS": 10000, "connectTimeoutMS": 5000, "socketTimeoutMS": 30000,
+                   "waitQueueTimeoutMS": 10000}
 # IndexOptionsConflict, IndexKeySpecsConflict: an index of that name exists with other options.
 INDEX_CONFLICTS = (85, 86)
 log = logging.getLogger(__name__)
@@ -27,7 +36,7 @@ def get_client(uri: str | None = None) -> MongoClient:
     uri = uri or setting("MONGO_URI")
     with _lock:
         if uri not in _clients:
-            _clients[uri] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10000, w=1, journal=True)
+            _clients[uri] = MongoClient(uri, tz_aware=True, w=1, journal=True, **CLIENT_TIMEOUTS)
         return _clients[uri]
 
 

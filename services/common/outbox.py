@@ -16,13 +16,13 @@ import threading
 import uuid
 
 import eventlet
-from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from pymongo.errors import DuplicateKeyError
 
 from services.common.confirms import ConfirmedBatchPublisher
 from services.common.mongo import relaxed, service_database
+from services.common.publisher import SafePublisher
 from services.common.routing import event_routing_key, parse_pools
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,8 @@ class Outbox(DependencyProvider):
     def setup(self):
         service = self.container.service_name
         exchange = get_event_exchange(service, self.container.config)
-        publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True, declare=[exchange])
+        # A failed publish drops its connection, so a late confirm cannot confirm another event (publisher.py).
+        publisher = SafePublisher(self.container.config["AMQP_URI"], use_confirms=True, declare=[exchange])
         pools = parse_pools(self.container.config.get("DEPARTMENT_POOLS"))  # docs/scaling.md
 
         def message(evt: dict) -> tuple[dict, str, dict]:

@@ -248,6 +248,26 @@ def may_mark_away(actor: dict, account: dict) -> bool:
             or may_manage_delegations(actor, account.get("department")))
 
 
+# Who files an application on which channel (申请渠道): the window is the window staff's, online is the
+# applicant's own (it goes to staff pre-review), province is the provincial network's API clients'.
+CHANNELS_BY_ROLE = {"applicant": ("online",), "clerk": ("window",), "api_client": ("province",)}
+CHANNEL_LABELS = {"window": "窗口", "online": "网上", "province": "省平台"}
+
+
+def channel_refusal(role: str | None, channel) -> str | None:
+    """Why `role` may not file on `channel` (None: it may). The channel's validity is intake's to judge."""
+    allowed = CHANNELS_BY_ROLE.get(role, ())
+    if not isinstance(channel, str) or channel in allowed or channel not in CHANNEL_LABELS:
+        return None
+    names = "、".join(f"{code}（{CHANNEL_LABELS[code]}）" for code in allowed) or "无"
+    return f"当前账号（角色 {role}）不能通过 {channel}（{CHANNEL_LABELS[channel]}）渠道提交申请，可用渠道：{names}"
+
+
+def may_work_on_department_matter(actor: dict, department: str | None) -> bool:
+    """Complaints about a department and the follow-ups of its bad ratings: oversight, or that department's staff."""
+    return actor.get("role") in OVERSIGHT_ROLES or is_staff_of(actor, department)
+
+
 def may_rate(actor: dict) -> bool:
     """A staff member may never enter or change a rating."""
     return bool(actor.get("username")) and actor.get("role") not in NON_APPLICANT_ROLES

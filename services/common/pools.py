@@ -11,6 +11,7 @@ from nameko.rpc import RpcConsumer, get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 
 from services.common import contracts, routing
+from services.common.consumers import QuickQueueConsumer
 
 
 def configured_pools(config: dict) -> tuple[str, ...]:
@@ -48,6 +49,8 @@ class MixedRpcEntrypoints(TypeError):
 
 
 class DepartmentRpcConsumer(RpcConsumer):
+    queue_consumer = QuickQueueConsumer()  # back within a second of the broker (services/common/consumers.py)
+
     def setup(self):
         others = [ext for ext in self.container.extensions if isinstance(ext, RpcConsumer) and ext is not self]
         if others:  # each consumer knows only its own methods: calls would fail at random with MethodNotFound

@@ -22,6 +22,7 @@ from nameko.rpc import MethodProxy, Rpc, RpcProxy, ServiceProxy
 
 from services.common import actor_claims
 from services.common.config import float_setting
+from services.common.consumers import QuickReplyListener
 from services.common.errors import DomainError, Forbidden, Unavailable
 from services.common.pools import DepartmentRpcConsumer
 
@@ -112,6 +113,8 @@ rpc = GatewayRpc.decorator
 
 
 class TimeoutRpcProxy(RpcProxy):
+    rpc_reply_listener = QuickReplyListener()
+
     def __init__(self, target_service: str, timeout: float | None = None, **options):
         super().__init__(target_service, **options)
         self.timeout = timeout

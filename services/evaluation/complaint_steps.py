@@ -7,6 +7,7 @@ A substantiated conclusion against a person yields an accountability record.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from services.common import policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.evaluation import timing
 
@@ -25,8 +26,6 @@ ACTIONS = {
 }
 # Working days the complaint may stay in each status before its next step (configurable).
 DEFAULT_LIMITS = {RECEIVED: 1, ASSIGNED: 2, INVESTIGATING: 10, CONCLUDED: 2, REPLIED: 3}
-OVERSIGHT = frozenset({"supervisor", "centre_admin"})
-DEPARTMENT_STAFF = frozenset({"clerk", "chief_rep", "reviewer", "department_admin"})
 TEXT_MAX = 5000
 
 
@@ -57,10 +56,7 @@ def due_for(status: str, entered_on: dt.date, limits: dict) -> str | None:
 
 def check_actor(actor: dict, complaint: dict) -> None:
     """Supervisors, or staff of the department complained about, move a complaint on."""
-    role = (actor or {}).get("role")
-    if role in OVERSIGHT:
-        return
-    if role in DEPARTMENT_STAFF and actor.get("department") == complaint.get("department"):
+    if policy.may_work_on_department_matter(actor or {}, complaint.get("department")):
         return
     raise Forbidden("只有督查人员或被投诉部门的工作人员可以办理投诉")
 

@@ -9,6 +9,7 @@ case's staff member and unit get an accountability record (unrectified bad ratin
 import datetime as dt
 from dataclasses import dataclass
 
+from services.common import policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, field_error
 from services.evaluation import timing
 
@@ -25,8 +26,6 @@ NOTE_REQUIRED = frozenset({"contact", "rectify", "dismiss"})
 NOTE_MAX = 2000
 DEFAULT_RECTIFY_WORKING_DAYS = 15
 MIN_RECTIFY_WORKING_DAYS, MAX_RECTIFY_WORKING_DAYS = 5, 15
-OVERSIGHT = frozenset({"supervisor", "centre_admin"})
-DEPARTMENT_STAFF = frozenset({"clerk", "chief_rep", "reviewer", "department_admin"})
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,7 @@ def open_follow_up(follow_up_id: str, rated_on: dt.date, working_days: int) -> d
 
 
 def check_actor(actor: dict, department: str | None) -> None:
-    role = (actor or {}).get("role")
-    if role in OVERSIGHT or (role in DEPARTMENT_STAFF and actor.get("department") == department):
+    if policy.may_work_on_department_matter(actor or {}, department):
         return
     raise Forbidden("只有督查人员或本部门工作人员可以办理回访整改")
 

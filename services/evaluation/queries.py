@@ -6,7 +6,7 @@ import re
 
 from services.common.errors import Forbidden, InvalidInput, field_error
 from services.common.localtime import local_today
-from services.evaluation import accountability, timing
+from services.evaluation import accountability, counters, timing
 from services.evaluation import metrics as metric_rules
 from services.evaluation import rankings as ranking_rules
 from services.evaluation.counters_store import counter_match
@@ -64,12 +64,25 @@ def pending(store, department, today: dt.date) -> dict:
     return buckets
 
 
-def metrics(store, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None) -> dict:
+BREAKDOWNS = ("item_code",)
+BREAKDOWN_FIELDS = ("received", "accepted", "completed")
+
+
+def metrics(store, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None,
+            by=None) -> dict:
+    """The metrics of the filter; with `by="item_code"` also `by_item`: the volumes of each item
+    (what the dashboard's chart of volumes by catalogue category adds up)."""
+    check_choice("by", by, BREAKDOWNS)
     date_from, date_to = period_dates(date_from, date_to, period)
     match = counter_match(date_from, date_to, department, staff, item_code)
     rows = store.counter_sums(match)
     result = metric_rules.compose(rows[0] if rows else {}, store.days_histogram(match),
                                   pending(store, department, local_today()) if not (staff or item_code) else {})
+    if by == "item_code":
+        grouped = counter_match(date_from, date_to, department, staff, item_code, group_by="item_code")
+        result["by_item"] = {row["_id"]: {name: int(row.get(name) or 0) for name in BREAKDOWN_FIELDS}
+                             for row in store.counter_sums(grouped, "item_code")
+                             if row["_id"] and row["_id"] != counters.NONE}
     return {**result, "department": department, "staff": staff, "item_code": item_code,
             "period": period, "from": date_from, "to": date_to}
 

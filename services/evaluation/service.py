@@ -7,7 +7,7 @@ import uuid
 
 from nameko.timer import timer
 
-from services.common import contracts
+from services.common import contracts, policy
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden
@@ -34,7 +34,6 @@ from services.evaluation.store import EvaluationStore
 from services.evaluation.views import complaint_view, follow_up_view, rating_view
 
 SWEEP_SECONDS = 10
-REBUILDERS = frozenset({"supervisor", "centre_admin"})
 
 
 def _now() -> dt.datetime:
@@ -241,8 +240,9 @@ class EvaluationService(OutboxSweeper):
 
     # --- metrics, rankings, reports --------------------------------------------------------
     @rpc
-    def metrics(self, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None):
-        return queries.metrics(self.store, department, date_from, date_to, staff, item_code, period)
+    def metrics(self, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None,
+                by=None):
+        return queries.metrics(self.store, department, date_from, date_to, staff, item_code, period, by)
 
     @rpc
     def rankings(self, period):
@@ -265,7 +265,7 @@ class EvaluationService(OutboxSweeper):
 
     @rpc
     def rebuild_metrics(self, actor):
-        if (actor or {}).get("role") not in REBUILDERS:
+        if (actor or {}).get("role") not in policy.OVERSIGHT_ROLES:
             raise Forbidden("只有督查人员或中心管理员可以重建统计")
         return self.store.rebuild_counters()
 

@@ -11,7 +11,7 @@ import logging
 from nameko.timer import timer
 
 from services.common import caselist, contracts, policy
-from services.common.config import setting
+from services.common.config import float_setting, setting
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
@@ -113,6 +113,14 @@ class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper
 
     def _clock(self):
         return self.calendar.clock
+
+    # --- idempotency keys: kept IDEMPOTENCY_RETENTION_HOURS, as the gateway keeps its own ---------
+    @setting_timer("IDEMPOTENCY_SWEEP_SECONDS")
+    def release_idempotency_keys(self):
+        window = dt.timedelta(hours=float_setting("IDEMPOTENCY_RETENTION_HOURS"))
+        released = self.store.release_keys((dt.datetime.now(dt.UTC) - window).isoformat())
+        if released:
+            log.info("released %d submission idempotency keys past their %s window", released, window)
 
     # --- legal time limits before acceptance (issue 5; domain in services/intake/timers.py) ---
     @setting_timer("SUPERVISION_SCAN_SECONDS")

@@ -56,6 +56,13 @@ class IntakeStore:
         self.applications.create_index(KEY_INDEX, unique=True, name=KEY_INDEX,
                                         partialFilterExpression={KEY_INDEX: {"$type": "string"}})
 
+    def release_keys(self, received_before: str) -> int:
+        """Idempotency keys of submissions received before `received_before` (UTC ISO) released: past the
+        retention window the key may be used again; the application itself stays."""
+        result = self.applications.update_many(
+            {KEY_INDEX: {"$type": "string"}, "received_at": {"$lt": received_before}}, {"$set": {KEY_INDEX: None}})
+        return result.modified_count
+
     # --- catalogue --------------------------------------------------------
     def catalogue_empty(self) -> bool:
         return self.items.find_one({}, {"_id": 1}) is None

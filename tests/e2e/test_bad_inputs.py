@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 import requests
-from test_platform import DEMO_PASSWORD, ITEM, Api, eventually, submit_complete
+from test_platform import DEMO_PASSWORD, ITEM, Api, accepted_case, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -64,24 +64,27 @@ def test_catalogue_unknown_item_and_filter(api):
 
 def test_supplements_only_while_waiting_and_only_valid(api):
     applicant = new_applicant(api)
-    case = applicant.post("/v1/applications", json={
-        "item_code": ITEM, "channel": "window", "materials": [{"code": "APPLICATION_FORM"}],
+    submitted = applicant.post("/v1/applications", json={
+        "item_code": ITEM, "channel": "online", "materials": [{"code": "APPLICATION_FORM"}],
         "applicant": {"type": "person", "name": "赵六", "id_number": "11010519491231002X", "phone": "13700001111"},
     }).json()
+    assert submitted["status"] == "pre_review"
+    early = applicant.post(f"/v1/cases/{submitted['case_no']}/supplements", json={"materials": [{"code": "X"}]})
+    assert early.status_code == 409   # nothing asked for yet: staff pre-review comes first
+    case = api.as_user("clerk1").transition(submitted["case_no"], "accept").json()
     assert case["status"] == "awaiting_supplement"
     invalid = applicant.post(f"/v1/cases/{case['case_no']}/supplements", json={"materials": [{"code": 7}]})
     assert invalid.status_code == 422 and "materials[0].code" in fields(invalid)
     unchanged = applicant.get(f"/v1/cases/{case['case_no']}").json()
     assert unchanged["status"] == "awaiting_supplement"
-    accepted = submit_complete(applicant)
-    assert accepted.json()["status"] == "accepted"
+    accepted = accepted_case(api, applicant)
     late = applicant.post(f"/v1/cases/{accepted.json()['case_no']}/supplements", json={"materials": [{"code": "X"}]})
     assert late.status_code == 409
 
 
 def test_cases_are_private_and_ratings_wait_for_the_decision(api):
     owner, stranger = new_applicant(api), new_applicant(api)
-    case_no = submit_complete(owner).json()["case_no"]
+    case_no = accepted_case(api, owner).json()["case_no"]
     assert stranger.get(f"/v1/cases/{case_no}").status_code in (403, 404)
     # 409 once evaluation knows the case (a Response with 4xx is falsy, so poll on the status code)
     assert eventually(lambda: owner.post(f"/v1/cases/{case_no}/rating", json={"level": 5}).status_code == 409)
@@ -93,7 +96,7 @@ def test_cases_are_private_and_ratings_wait_for_the_decision(api):
 def test_transitions_need_a_known_action(api):
     clerk = api.as_user("clerk1")
     applicant = new_applicant(api)
-    case_no = submit_complete(applicant).json()["case_no"]
+    case_no = accepted_case(api, applicant).json()["case_no"]
     unknown = clerk.transition(case_no, "teleport")
     assert unknown.status_code == 422 and "action" in fields(unknown)
 

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from test_platform import ADMIN_PASSWORD, Api, eventually, id_number, once_opened
+from test_platform import ADMIN_PASSWORD, DEMO_PASSWORD, Api, eventually, id_number, once_opened
 
 pytestmark = pytest.mark.e2e
 
@@ -15,10 +15,12 @@ def api(stack):
     return Api(stack.gateway_url)
 
 
-def submit(api, clerk, channel="window", seq="611"):
+def submit(api, user, seq="611"):
+    """A complete application on the filer's own channel: a clerk's at the window (accepted), an applicant's
+    online (pre-review)."""
     item = api.get(f"/v1/items/{ITEM}").json()
-    response = clerk.post("/v1/applications", headers={"Idempotency-Key": uuid.uuid4().hex}, json={
-        "item_code": ITEM, "channel": channel,
+    response = user.post("/v1/applications", headers={"Idempotency-Key": uuid.uuid4().hex}, json={
+        "item_code": ITEM,
         "applicant": {"type": "person", "name": "吴十", "id_number": id_number(seq=seq), "phone": "13512345678"},
         "materials": [{"code": m["code"]} for m in item["materials"] if m["required"]]})
     assert response.status_code == 201, response.text
@@ -27,8 +29,12 @@ def submit(api, clerk, channel="window", seq="611"):
 
 def test_paging_sees_every_case_once_while_cases_change(api):
     clerk, supervisor, admin = api.as_user("clerk1"), api.as_user("supervisor1"), api.as_user("health_admin")
+    username = f"queue_{uuid.uuid4().hex[:8]}"
+    assert api.post("/v1/accounts/register", json={"username": username, "password": DEMO_PASSWORD,
+                                                   "display_name": "吴十", "phone": "13512345678"}).status_code == 201
+    applicant = api.as_user(username)
     accepted = [submit(api, clerk) for _ in range(6)]
-    pending = [submit(api, clerk, channel="online", seq="612") for _ in range(2)]
+    pending = [submit(api, applicant, seq="612") for _ in range(2)]
     for case_no in accepted:  # approval has opened it (its view names who holds the case)
         eventually(lambda case_no=case_no: "holder" in clerk.get(f"/v1/cases/{case_no}").json())
     mine = set(accepted + pending)

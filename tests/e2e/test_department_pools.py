@@ -102,9 +102,12 @@ def materials(api: Api, item_code: str) -> list[dict]:
     return [{"code": m["code"]} for m in item.json()["materials"] if m["required"]]
 
 
-def submit(user: Api, item_code: str, key: str, request_id: str):
-    return user.post("/v1/applications", headers={"Idempotency-Key": key, "X-Request-Id": request_id}, json={
-        "item_code": item_code, "channel": "window", "applicant": person(), "materials": materials(user, item_code)})
+def submit(clerk: Api, item_code: str, key: str, request_id: str, owner: str):
+    """A complete application filed at the window by the item's department's clerk for the applicant, who owns
+    the case (an applicant may not take the window channel itself: it would skip pre-review)."""
+    return clerk.post("/v1/applications", headers={"Idempotency-Key": key, "X-Request-Id": request_id}, json={
+        "item_code": item_code, "channel": "window", "owner_account": owner, "applicant": person(),
+        "materials": materials(clerk, item_code)})
 
 
 def run_to_the_end(api: Api, case_no: str, clerk: str, chief: str, request_id: str) -> dict:
@@ -129,6 +132,7 @@ def test_a_stopped_department_pool_holds_its_work_while_the_others_flow(pooled, 
         "username": username, "password": DEMO_PASSWORD, "display_name": "王小明", "phone": "13912345678"})
     assert registered.status_code == 201, registered.text
     applicant = api.as_user(username)
+    health_clerk, market_clerk = api.as_user("clerk1"), api.as_user("market_clerk1")
     health_rpc = routing.rpc_queue_name("intake", "health")
     health_event = event_queue("approval", contracts.APPLICATION_ACCEPTED, "health").name
 
@@ -138,7 +142,7 @@ def test_a_stopped_department_pool_holds_its_work_while_the_others_flow(pooled, 
 
     # Market cases flow end to end through the default workers.
     market_id = f"market-{uuid.uuid4().hex[:10]}"
-    market = submit(applicant, MARKET_ITEM, uuid.uuid4().hex, market_id)
+    market = submit(market_clerk, MARKET_ITEM, uuid.uuid4().hex, market_id, username)
     assert market.status_code == 201 and market.json()["status"] == "accepted", market.text
     run_to_the_end(api, market.json()["case_no"], "market_clerk1", "market_chief1", market_id)
 
@@ -146,7 +150,10 @@ def test_a_stopped_department_pool_holds_its_work_while_the_others_flow(pooled, 
     # gateway answers 503 when its call times out.
     health_id, key = f"health-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
     answer = {}
-    waiting = threading.Thread(target=lambda: answer.update(first=submit(applicant, HEALTH_ITEM, key, health_id)))
+    def file_health():
+        return submit(health_clerk, HEALTH_ITEM, key, health_id, username)
+
+    waiting = threading.Thread(target=lambda: answer.update(first=file_health()))
     waiting.start()
     eventually(lambda: pooled.queue_state(health_rpc)[0] >= 1, timeout=RPC_TIMEOUT + 2)
     waiting.join(timeout=RPC_TIMEOUT + 30)
@@ -154,16 +161,16 @@ def test_a_stopped_department_pool_holds_its_work_while_the_others_flow(pooled, 
     assert not pooled.handled("intake-0", health_id, "intake.submit_application")
 
     # Health's timeout opened no circuit for the other departments: market goes on at once.
-    after = submit(applicant, MARKET_ITEM, uuid.uuid4().hex, f"market-{uuid.uuid4().hex[:10]}")
+    after = submit(market_clerk, MARKET_ITEM, uuid.uuid4().hex, f"market-{uuid.uuid4().hex[:10]}", username)
     assert after.status_code == 201 and after.json()["status"] == "accepted", after.text
 
     # --- the health intake worker returns ------------------------------------------------
     pooled.start_pool("intake")
-    retried = eventually(lambda: (r := submit(applicant, HEALTH_ITEM, key, health_id)).status_code == 201 and r)
+    retried = eventually(lambda: (r := file_health()).status_code == 201 and r)
     assert retried.json()["status"] == "accepted", retried.text
     case_no = retried.json()["case_no"]
     assert routing.department_of_case(case_no) == "health"
-    again = submit(applicant, HEALTH_ITEM, key, health_id)
+    again = file_health()
     assert again.status_code == 201 and again.json()["case_no"] == case_no, again.text  # one case, not two
     assert pooled.handled("intake-health", health_id, "intake.submit_application")
     assert not pooled.handled("intake-0", health_id, "intake.submit_application")

@@ -7,7 +7,13 @@ import uuid
 
 import pytest
 import requests
+from nameko.standalone.rpc import ServiceRpcProxy
 from test_platform import ADMIN_PASSWORD, DEMO_PASSWORD, ITEM, Api, id_number
+
+from services.common import actor_claims
+from services.common.config import DEFAULTS
+from services.common.contracts import Intake
+from services.common.errors import Forbidden
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +107,18 @@ def test_a_clerk_of_market_cannot_file_a_health_application(api):
     assert answer.status_code == 403, answer.text
 
 
+def test_an_applicant_posting_the_window_channel_is_refused_and_nothing_is_filed(api, applicant):
+    """The window channel is the window staff's: an applicant's would be accepted at once, skipping pre-review."""
+    mine = applicant.get("/v1/cases", params={"limit": 200}).json()["cases"]
+    complete = [{"code": m["code"]} for m in api.get(f"/v1/items/{ITEM}").json()["materials"] if m["required"]]
+    answer = applicant.post("/v1/applications", headers={"Idempotency-Key": uuid.uuid4().hex},
+                            json={**application(), "channel": "window", "materials": complete})
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert [e["field"] for e in answer.json()["errors"]] == ["channel"]
+    assert applicant.get("/v1/cases", params={"limit": 200}).json()["cases"] == mine
+
+
 def test_gunicorns_own_414_is_problem_json(api):
     host, port = api.base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
@@ -138,3 +156,34 @@ def test_expected_errors_are_not_logged_as_errors(stack, applicant):
              if marker in line]
     assert lines, "the request id appears in the logs"
     assert not [line for line in lines if '"ERROR"' in line or "Traceback" in line]
+
+
+def test_an_actor_published_on_the_broker_without_the_gateways_signature_is_refused(api, stack):
+    """Anyone able to publish on the broker is not the gateway: the running intake service refuses a claimed
+    actor that is unsigned, signed with another key, signed for another actor, or signed too long ago; the same
+    call signed by the gateway's key is served (so the refusals are about the signature, nothing else)."""
+    clerk = api.as_user("clerk1")
+    complete = [{"code": m["code"]} for m in api.get(f"/v1/items/{ITEM}").json()["materials"] if m["required"]]
+    filed = clerk.post("/v1/applications", json={**application(), "channel": "window", "materials": complete})
+    assert filed.status_code == 201, filed.text
+    case_no = filed.json()["case_no"]
+    forged = {"username": "mallory", "role": "centre_admin", "department": None, "display_name": "冒充"}
+    supervisor = {"username": "supervisor1", "role": "supervisor", "department": None, "display_name": "督查"}
+    key = stack.env.get("ACTOR_SIGNING_KEY") or DEFAULTS["ACTOR_SIGNING_KEY"]
+    route, args = f"{Intake.SERVICE}.{Intake.GET_APPLICATION}", [case_no]
+    config = {"AMQP_URI": stack.env["AMQP_URI"], "serializer": "json"}
+
+    def call(actor, signed_with=None, signed_for=None, signed_at=None):
+        context = {}
+        if signed_with:
+            signature, at = actor_claims.sign(signed_with, route, args, {"actor": signed_for or actor}, signed_at)
+            context = {actor_claims.SIGNATURE_HEADER: signature, actor_claims.SIGNED_AT_HEADER: at}
+        with ServiceRpcProxy(Intake.SERVICE, config, context_data=context) as intake:
+            return getattr(intake, Intake.GET_APPLICATION)(case_no, actor=actor)
+
+    for attempt in (lambda: call(forged), lambda: call(forged, "not-the-gateways-key"),
+                    lambda: call(forged, key, signed_for=supervisor),
+                    lambda: call(forged, key, signed_at=int(time.time()) - 3600)):
+        with pytest.raises(Forbidden):
+            attempt()
+    assert call(supervisor, key)["case_no"] == case_no

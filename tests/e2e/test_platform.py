@@ -36,8 +36,8 @@ def once_opened(request):
 
 
 class Api:
-    def __init__(self, base: str, token: str | None = None):
-        self.base, self.token = base, token
+    def __init__(self, base: str, token: str | None = None, username: str | None = None):
+        self.base, self.token, self.username = base, token, username
 
     def request(self, method, path, **kwargs):
         headers = kwargs.pop("headers", {})
@@ -55,7 +55,7 @@ class Api:
         response = requests.post(self.base + "/v1/auth/token", json={"username": username, "password": password},
                                  timeout=30)
         assert response.status_code == 200, response.text
-        return Api(self.base, response.json()["access_token"])
+        return Api(self.base, response.json()["access_token"], username)
 
     def transition(self, case_no, action, **params):
         return self.post(f"/v1/cases/{case_no}/transitions", json={"action": action, **params})
@@ -94,13 +94,17 @@ def test_the_whole_story(api, applicant):
     codes = required_materials(api)
     withheld = codes[-1]
 
-    # apply at the window with one material missing: one-time notice listing it
+    # apply online with one material missing: staff pre-review first, then the one-time notice listing it
     submitted = applicant.post("/v1/applications", headers={"Idempotency-Key": uuid.uuid4().hex}, json={
-        "item_code": ITEM, "channel": "window", "applicant": person(),
+        "item_code": ITEM, "channel": "online", "applicant": person(),
         "materials": [{"code": code} for code in codes[:-1]]})
     assert submitted.status_code == 201, submitted.text
-    case = submitted.json()
-    case_no = case["case_no"]
+    case_no = submitted.json()["case_no"]
+    assert submitted.json()["status"] == "pre_review"
+    clerk, chief = api.as_user("clerk1"), api.as_user("chief1")
+    reviewed = clerk.transition(case_no, "accept")
+    assert reviewed.status_code == 200, reviewed.text
+    case = reviewed.json()
     assert case["status"] == "awaiting_supplement"
     assert [m["code"] for m in case["missing"]] == [withheld]
     assert case["notice"]
@@ -114,7 +118,6 @@ def test_the_whole_story(api, applicant):
     assert deadlines["promised"] <= deadlines["statutory"]
 
     # review, inspection, decision, certificate, delivery
-    clerk, chief = api.as_user("clerk1"), api.as_user("chief1")
     started = once_opened(lambda: clerk.transition(case_no, "start_review"))
     assert started.status_code == 200, started.text
     assert started.json()["status"] == "in_review"
@@ -160,7 +163,7 @@ def test_the_whole_story(api, applicant):
 
 def test_invalid_application_names_every_field(applicant):
     response = applicant.post("/v1/applications", json={
-        "item_code": ITEM, "channel": "window",
+        "item_code": ITEM, "channel": "online",
         "applicant": {"type": "person", "name": "", "id_number": "110105199003071230", "phone": "123"},
         "materials": [{"code": "APPLICATION_FORM"}, {"nope": 1}]})
     assert response.status_code == 422, response.text
@@ -179,18 +182,40 @@ def test_malformed_json_unauthenticated_forbidden_unknown(api, applicant):
     assert unknown.status_code == 404 and unknown.json()["title"]
 
 
-def submit_complete(user: Api, key: str | None = None, name: str = "王小明", channel: str = "window",
-                    request_id: str | None = None):
+def submit_complete(user: Api, key: str | None = None, name: str = "王小明", channel: str | None = None,
+                    request_id: str | None = None, owner: str | None = None):
+    """A complete application on the caller's own channel (the gateway's default for its role) unless named."""
     headers = {"Idempotency-Key": key} if key else {}
     if request_id:
         headers["X-Request-Id"] = request_id
-    return user.post("/v1/applications", headers=headers, json={
-        "item_code": ITEM, "channel": channel, "applicant": person(name=name),
-        "materials": [{"code": code} for code in required_materials(user)]})
+    body = {"item_code": ITEM, "applicant": person(name=name),
+            "materials": [{"code": code} for code in required_materials(user)]}
+    if channel:
+        body["channel"] = channel
+    if owner:
+        body["owner_account"] = owner
+    return user.post("/v1/applications", headers=headers, json=body)
+
+
+def accepted_case(api: Api, applicant: Api, **kwargs):
+    """A complete application the window clerk files for the applicant (who owns the case): accepted at once.
+    An applicant may not post the window channel itself: that would skip staff pre-review."""
+    submitted = submit_complete(api.as_user("clerk1"), channel="window", owner=applicant.username, **kwargs)
+    assert submitted.status_code == 201 and submitted.json()["status"] == "accepted", submitted.text
+    return submitted
+
+
+def test_an_applicant_may_not_take_the_window_channel(applicant):
+    """Posting channel=window would be accepted at once, skipping staff pre-review (issue 8): refused, naming it."""
+    refused = submit_complete(applicant, key=uuid.uuid4().hex, channel="window")
+    assert refused.status_code == 403, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["channel"]
+    online = submit_complete(applicant, key=uuid.uuid4().hex)
+    assert online.status_code == 201 and online.json()["status"] == "pre_review", online.text
 
 
 def test_illegal_transition_is_409(api, applicant):
-    submitted = submit_complete(applicant)
+    submitted = accepted_case(api, applicant)
     assert submitted.status_code == 201 and submitted.json()["status"] == "accepted", submitted.text
     case_no = submitted.json()["case_no"]
     clerk = api.as_user("clerk1")
@@ -210,9 +235,9 @@ def test_idempotency_key(applicant):
     assert other.status_code == 409, other.text
 
 
-def test_request_id_follows_the_case_into_every_service_log(stack, applicant):
+def test_request_id_follows_the_case_into_every_service_log(stack, api, applicant):
     request_id = f"e2e-trace-{uuid.uuid4().hex[:12]}"
-    response = submit_complete(applicant, request_id=request_id)
+    response = accepted_case(api, applicant, request_id=request_id)
     assert response.status_code == 201, response.text
     assert response.headers["X-Request-Id"] == request_id
     logs = stack.var / "logs"

@@ -49,6 +49,11 @@ def apply(user, api, item_code, certificate_no=None, channel="window", **extra):
     return user.post("/v1/applications", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
 
 
+def apply_for(holder, staff, api, item_code, certificate_no=None):
+    """The holder's application, filed by the window clerk for them (they own the case and hear of it)."""
+    return apply(staff["clerk"], api, item_code, certificate_no, owner_account=holder.username)
+
+
 def issue(staff, case_no, inspect=False):
     """Review, decide and issue: the licence's number."""
     started = once_opened(lambda: staff["clerk"].transition(case_no, "start_review"))
@@ -149,7 +154,7 @@ def test_new_licence_documents_progress_results_and_rating(api, staff, holder, t
 
 
 def test_query_code_is_for_the_case_not_for_everyone(api, staff, holder):
-    submitted = apply(holder, api, "HEALTH-PUBLIC-PLACE-NEW")
+    submitted = apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-NEW")
     assert submitted.status_code == 201, submitted.text
     case_no = submitted.json()["case_no"]
     assert holder.get(f"/v1/cases/{case_no}").json()["query_code"] == submitted.json()["query_code"]
@@ -166,7 +171,7 @@ def test_query_code_is_for_the_case_not_for_everyone(api, staff, holder):
 
 def test_renew_on_time_and_too_late_then_change_replace_revoke_cancel(api, staff, holder):
     late = register(staff, holder, 20)
-    refused = apply(holder, api, "HEALTH-PUBLIC-PLACE-RENEW", late)
+    refused = apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-RENEW", late)
     assert refused.status_code == 422, refused.text
     (error,) = [e for e in refused.json()["errors"] if e["field"] == "certificate_no"]
     assert "三十日前" in error["message"]
@@ -174,7 +179,7 @@ def test_renew_on_time_and_too_late_then_change_replace_revoke_cancel(api, staff
 
     # renewal on time: the new licence continues the old one, which is replaced
     old = register(staff, holder, 60)
-    renewal = apply(holder, api, "HEALTH-PUBLIC-PLACE-RENEW", old)
+    renewal = apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-RENEW", old)
     assert renewal.status_code == 201 and renewal.json()["status"] == "accepted", renewal.text
     renewed = issue(staff, renewal.json()["case_no"])
     before, after = public(api, old), public(api, renewed)
@@ -184,7 +189,7 @@ def test_renew_on_time_and_too_late_then_change_replace_revoke_cancel(api, staff
     assert after["valid_from"] == (dt.date.fromisoformat(before["valid_until"]) + dt.timedelta(days=1)).isoformat()
 
     # change (变更): same expiry, the renewed licence replaced
-    change = apply(holder, api, "HEALTH-PUBLIC-PLACE-CHANGE", renewed)
+    change = apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-CHANGE", renewed)
     assert change.status_code == 201, change.text
     changed = issue(staff, change.json()["case_no"])
     assert public(api, renewed)["status"] == "replaced"
@@ -192,12 +197,12 @@ def test_renew_on_time_and_too_late_then_change_replace_revoke_cancel(api, staff
     assert public(api, changed)["replaces"] == renewed
 
     # replacement (补办) of a lost licence
-    replacement = apply(holder, api, "HEALTH-PUBLIC-PLACE-REPLACE", changed)
+    replacement = apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-REPLACE", changed)
     assert replacement.status_code == 201, replacement.text
     replaced = issue(staff, replacement.json()["case_no"])
     view = public(api, replaced)
     assert view["replaces"] == changed and public(api, changed)["replaced_by"] == replaced
-    assert apply(holder, api, "HEALTH-PUBLIC-PLACE-CHANGE", changed).status_code == 422  # no longer in force
+    assert apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-CHANGE", changed).status_code == 422  # no longer in force
 
     # revocation (撤销): staff of the issuing department only, with a reason
     market = api.as_user("market_clerk1")
@@ -270,7 +275,7 @@ def test_approval_killed_between_issuing_and_filing_leaves_one_outcome(api, stac
     from services.common.mongo import get_client
     from services.common.outbox import CRASH_BEFORE_PUBLISH
 
-    submitted = apply(holder, api, "HEALTH-LICENCE-REPLACE", register(staff, holder, 300))
+    submitted = apply_for(holder, staff, api, "HEALTH-LICENCE-REPLACE", register(staff, holder, 300))
     assert submitted.status_code == 201, submitted.text
     case_no = submitted.json()["case_no"]
     assert once_opened(lambda: staff["clerk"].transition(case_no, "start_review")).status_code == 200
@@ -329,7 +334,7 @@ def test_one_time_refusal_and_denial_documents(api, staff, holder):
     assert refused.status_code == 200, refused.text
     document(waiting, "refusal_notice", "不予受理通知书", "不属于本机关职权范围", "行政复议")
 
-    submitted = apply(holder, api, "HEALTH-PUBLIC-PLACE-NEW")
+    submitted = apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-NEW")
     case_no = submitted.json()["case_no"]
     assert once_opened(lambda: staff["clerk"].transition(case_no, "start_review")).status_code == 200
     denied = staff["chief"].transition(case_no, "deny", comment="现场卫生条件不符合卫生标准")
@@ -339,7 +344,7 @@ def test_one_time_refusal_and_denial_documents(api, staff, holder):
 
 def test_a_cancellation_application_once_approved_cancels_the_licence(api, staff, holder):
     number = register(staff, holder, 400)
-    applied = apply(holder, api, "HEALTH-PUBLIC-PLACE-CANCEL", number)
+    applied = apply_for(holder, staff, api, "HEALTH-PUBLIC-PLACE-CANCEL", number)
     assert applied.status_code == 201 and applied.json()["status"] == "accepted", applied.text
     case_no = applied.json()["case_no"]
     assert once_opened(lambda: staff["clerk"].transition(case_no, "start_review")).status_code == 200

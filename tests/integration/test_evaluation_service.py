@@ -99,6 +99,21 @@ def test_events_move_the_metrics_and_count_once(evaluation, service_config):
     assert facts["result"] == "approved" and facts["received_on"] == "2025-03-03"
 
 
+def test_metrics_break_the_volumes_down_by_item(evaluation):
+    publish, rpc = evaluation
+    water = {"case_no": "C3", "item_code": "HEALTH-WATER-NEW"}
+    publish(received(), accepted(), received(case_no="C2"), received(**water), accepted(**water), decided(**water))
+    by_item = rpc.metrics(by="item_code")["by_item"]
+    assert by_item == {"HEALTH-PUBLIC-PLACE-NEW": {"received": 2, "accepted": 1, "completed": 0},
+                       "HEALTH-WATER-NEW": {"received": 1, "accepted": 1, "completed": 1}}
+    whole_month = rpc.metrics(department="health", by="item_code", period="2025-03")["by_item"]
+    assert whole_month == by_item  # the monthly roll-ups agree with the day counters
+    assert rpc.metrics(department="market", by="item_code")["by_item"] == {}
+    assert "by_item" not in rpc.metrics()
+    error = remote_error(lambda: rpc.metrics(by="staff"))
+    assert error.exc_type == "InvalidInput" and "'by'" in error.value
+
+
 def test_refusals_count(evaluation):
     publish, rpc = evaluation
     refusal = contracts.event(contracts.APPLICATION_REFUSED, **CASE, reason="不属于本部门职权", notice={})

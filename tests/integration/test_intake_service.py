@@ -312,3 +312,21 @@ def test_contact_in_full_only_through_get_contact(intake, service_config):
     assert intake.get_contact(view["case_no"]) == {"phone": "13812345678", "email": None}
     with pytest.raises(NotFound):
         intake.get_contact("NO-SUCH-CASE")
+
+
+def test_submission_keys_are_released_after_the_retention_window(intake, db):
+    """IDEMPOTENCY_RETENTION_HOURS: within the window the key replays its case; past it, intake's sweep
+    releases the key (the application stays) and the key may be used again."""
+    import datetime as dt
+
+    from services.intake.store import IntakeStore
+
+    old = intake.submit_application(body(["APPLICATION_FORM"], channel="province"), PROVINCE, "key-old")
+    recent = intake.submit_application(body(["APPLICATION_FORM"], channel="province"), PROVINCE, "key-new")
+    db.applications.update_one({"_id": old["case_no"]}, {"$set": {"received_at": "2020-01-01T00:00:00+00:00"}})
+    cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)).isoformat()
+    assert IntakeStore(db).release_keys(cutoff) == 1
+    assert intake.submit_application(body(["APPLICATION_FORM"], channel="province"), PROVINCE, "key-new") == recent
+    reused = intake.submit_application(body(["APPLICATION_FORM"], channel="province"), PROVINCE, "key-old")
+    assert reused["case_no"] != old["case_no"] and db.applications.count_documents({}) == 3
+    assert db.applications.find_one({"_id": old["case_no"]})["idempotency_key"] is None

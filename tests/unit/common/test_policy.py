@@ -172,3 +172,20 @@ def test_catalogue_letters_away_and_ratings():
     assert policy.may_mark_away(CENTRE_ADMIN, account) and not policy.may_mark_away(CLERK, account)
     assert policy.may_rate({"username": "z", "role": "applicant"}) and not policy.may_rate(CLERK)
     assert not policy.may_rate(SUPERVISOR)
+
+
+@pytest.mark.parametrize("role, channel, allowed", [
+    ("applicant", "online", True), ("applicant", "window", False), ("applicant", "province", False),
+    ("clerk", "window", True), ("clerk", "online", False), ("clerk", "province", False),
+    ("api_client", "province", True), ("api_client", "window", False), ("api_client", "online", False),
+])
+def test_each_role_files_on_its_own_channel_only(role, channel, allowed):
+    reason = policy.channel_refusal(role, channel)
+    assert (reason is None) is allowed
+    if not allowed:
+        assert channel in reason and role in reason
+
+
+@pytest.mark.parametrize("channel", ["pigeon", None, ["window"], {"a": 1}])
+def test_an_invalid_channel_is_left_to_intake_to_name(channel):
+    assert policy.channel_refusal("applicant", channel) is None

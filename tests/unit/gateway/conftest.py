@@ -1,10 +1,13 @@
 """Gateway unit fixtures: the app over a FakeRpc and a real account store on the session SecantusDB."""
+import re
+
 import falcon.testing
 import pytest
 from gateway_fakes import PASSWORD, SETTINGS, FakeRpc
 
 from gateway import accounts
 from gateway.app import create_app
+from gateway.pages.sessions import COOKIE, LOGIN_COOKIE
 from gateway.store import AccountStore
 from services.common.config import database_name
 from services.common.mongo import get_client
@@ -51,3 +54,22 @@ def login(client, make_account):
         return {"Authorization": f"Bearer {token.json['access_token']}"}
 
     return login_as
+
+
+@pytest.fixture
+def browser_login(client, make_account):
+    """Log in through the login page like a browser; returns the session cookie dict."""
+
+    def log_in(username, role, department=None):
+        make_account(username, role, department)
+        form = client.simulate_get("/login")
+        login_token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
+        answer = client.simulate_post("/login", cookies={LOGIN_COOKIE: form.cookies[LOGIN_COOKIE].value},
+                                      body=f"username={username}&password={PASSWORD}&login_token={login_token}",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert answer.status_code == 303, answer.text
+        cookie = answer.cookies[COOKIE]
+        assert cookie.http_only and cookie.same_site == "Lax"
+        return {COOKIE: cookie.value}
+
+    return log_in

@@ -26,7 +26,7 @@ def test_submit_passes_application_actor_and_idempotency_key(client, rpc, login)
     rpc.on("intake", "submit_application",
            lambda application, actor, idempotency_key=None: case_view(status="awaiting_supplement")
            | {"missing": [{"code": "M1", "name": "营业执照", "reason": "未提交"}]})
-    body = {"item_code": "HEALTH-PUBLIC-PLACE-NEW", "channel": "window", "applicant": {"type": "person"},
+    body = {"item_code": "HEALTH-PUBLIC-PLACE-NEW", "channel": "online", "applicant": {"type": "person"},
             "materials": [{"code": "M2"}]}
     response = client.simulate_post("/v1/applications", headers=headers, json=body)
     assert response.status_code == 201, response.text
@@ -47,10 +47,30 @@ def test_submit_defaults_channel_by_role_and_guards_province(client, rpc, login)
     assert client.simulate_post("/v1/applications", headers=api, json={"item_code": "X"}).status_code == 201
     assert rpc.calls[-1]["args"][0]["channel"] == "province"
     applicant = login("wangwu", "applicant")
+    assert client.simulate_post("/v1/applications", headers=applicant, json={"item_code": "X"}).status_code == 201
+    assert rpc.calls[-1]["args"][0]["channel"] == "online"
     assert client.simulate_post("/v1/applications", headers=applicant,
                                 json={"item_code": "X", "channel": "province"}).status_code == 403
     assert client.simulate_post("/v1/applications", headers=api,
                                 json={"item_code": "X", "channel": "window"}).status_code == 403
+
+
+@pytest.mark.parametrize("role, channel", [
+    ("applicant", "window"), ("applicant", "province"), ("clerk", "online"), ("clerk", "province"),
+    ("api_client", "window"), ("api_client", "online"),
+])
+def test_a_channel_the_role_may_not_use_is_refused_naming_the_field(client, rpc, login, role, channel):
+    """An applicant posting channel=window would be accepted at once, skipping staff pre-review (issue 8)."""
+    rpc.on("intake", "submit_application", lambda application, actor, idempotency_key=None: case_view())
+    headers = login("someone", role, "health" if role == "clerk" else None)
+    response = client.simulate_post("/v1/applications", headers=headers, json={
+        "item_code": "HEALTH-PUBLIC-PLACE-NEW", "channel": channel, "applicant": {"type": "person"},
+        "materials": []})
+    assert response.status_code == 403, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert [e["field"] for e in response.json["errors"]] == ["channel"]
+    assert channel in response.json["detail"]
+    assert not rpc.calls_to("intake", "submit_application")
 
 
 def test_submit_roles(client, login):

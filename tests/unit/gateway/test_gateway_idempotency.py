@@ -1,6 +1,6 @@
 """Idempotency-Key on state-changing calls: a retry after 503 runs once, a replay gets the same answer,
 another body gets 409; the keys live in the gateway's database (another app instance sees them)."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import falcon.testing
 from gateway_fakes import SETTINGS
@@ -98,3 +98,27 @@ def test_applied_since_reads_the_history_back_to_the_first_attempt():
     assert not applied_since({"history": history}, "approve", "clerk", first_try)
     later = datetime.fromisoformat("2026-01-05T01:30:00+00:00").timestamp()
     assert not applied_since({"history": history}, "approve", "chief_rep", later)
+
+
+def test_keys_are_kept_for_the_retention_window_then_expire(client, rpc, store, login):
+    """A TTL index removes a claim KEY_RETENTION after its first use; within the window the answer replays."""
+    from gateway.idempotency import KEY_RETENTION
+
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view("accepted"))
+    rpc.on("approval", "transition", lambda *args: case_view("in_review"))
+    clerk = {**login("clerk1", "clerk", "health"), "Idempotency-Key": "ttl-1"}
+    body = {"action": "start_review"}
+    before = datetime.now(UTC)
+    assert client.simulate_post("/v1/cases/C1/transitions", headers=clerk, json=body).status_code == 200
+    keys = store.accounts.database.idempotency_keys
+    claim = keys.find_one({"_id": "clerk1:ttl-1"})
+    slack = timedelta(seconds=1)  # BSON dates keep milliseconds
+    assert before + KEY_RETENTION - slack <= claim["expires_at"] <= datetime.now(UTC) + KEY_RETENTION
+    ttl = [ix for ix in keys.list_indexes() if "expireAfterSeconds" in ix]
+    assert [(list(ix["key"]), ix["expireAfterSeconds"]) for ix in ttl] == [(["expires_at"], 0)]
+    assert client.simulate_post("/v1/cases/C1/transitions", headers=clerk, json=body).headers.get(
+        "Idempotent-Replayed") == "true"
+    keys.delete_one({"_id": "clerk1:ttl-1"})  # what the TTL monitor does once the window has passed
+    again = client.simulate_post("/v1/cases/C1/transitions", headers=clerk, json=body)
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
+    assert len(rpc.calls_to("approval", "transition")) == 2

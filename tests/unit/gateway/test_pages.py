@@ -7,6 +7,7 @@ import pytest
 from gateway_fakes import PASSWORD
 
 from gateway.pages import charts
+from gateway.pages.dashboard import category_volumes
 from gateway.pages.queue import queue_order
 from gateway.pages.sessions import COOKIE, LOGIN_COOKIE
 from services.common.errors import Forbidden
@@ -34,25 +35,6 @@ def catalogue(rpc):
            [i for i in ITEMS if department in (None, i["department"])])
     rpc.on("intake", "get_item", lambda code, version=None: next(i for i in ITEMS if i["code"] == code))
     return rpc
-
-
-@pytest.fixture
-def browser_login(client, make_account):
-    """Log in through the login page like a browser; returns the session cookie dict."""
-
-    def log_in(username, role, department=None):
-        make_account(username, role, department)
-        form = client.simulate_get("/login")
-        login_token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
-        answer = client.simulate_post("/login", cookies={LOGIN_COOKIE: form.cookies[LOGIN_COOKIE].value},
-                                      body=f"username={username}&password={PASSWORD}&login_token={login_token}",
-                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
-        assert answer.status_code == 303, answer.text
-        cookie = answer.cookies[COOKIE]
-        assert cookie.http_only and cookie.same_site == "Lax"
-        return {COOKIE: cookie.value}
-
-    return log_in
 
 
 def csrf_of(html: str) -> str:
@@ -192,6 +174,18 @@ def test_charts_escape_labels_and_describe_the_numbers():
     assert "无数据" in line and "50%" in line
 
 
+def test_volumes_are_added_up_by_the_catalogues_categories():
+    by_item = {"HEALTH-PUBLIC-PLACE-NEW": {"received": 3}, "HEALTH-PUBLIC-PLACE-RENEW": {"received": 2},
+               "MARKET-FOOD-BUSINESS-NEW": {"received": 4}, "GONE-ITEM": {"received": 1}}
+    rows = dict(category_volumes(ITEMS, by_item))
+    assert rows["公共场所卫生"] == 5 and rows["食品经营"] == 4 and rows["其他"] == 1
+    assert rows["放射卫生"] == 0  # every category of the catalogue is shown, even without cases
+    assert list(rows)[:3] == ["公共场所卫生", "食品经营", "其他"]  # busiest first
+    assert list(rows)[3:5] == ["生活饮用水卫生", "医疗机构管理"]  # then the catalogue's order
+    svg = charts.hbar_chart("本月各类别收件量", list(rows.items()))
+    assert "公共场所卫生 5" in svg and svg.count("<rect") == len(rows)
+
+
 def test_a_centre_admin_creates_an_account_from_its_page(client, browser_login, store):
     cookies = browser_login("admin9", "centre_admin")
     page = client.simulate_get("/workbench/accounts", cookies=cookies)
@@ -208,3 +202,37 @@ def test_admin_pages_are_for_their_roles_only(client, browser_login):
     cookies = browser_login("clerk4", "clerk", "health")
     for path in ("/workbench/accounts", "/workbench/calendar", "/workbench/delegations"):
         assert client.simulate_get(path, cookies=cookies).status_code == 403
+
+
+def test_a_calendar_with_a_bad_line_is_not_sent(client, rpc, browser_login):
+    cookies = browser_login("admin8", "centre_admin")
+    rpc.on("approval", "get_calendar_year", lambda year: {"year": year, "estimated": True,
+                                                          "holidays": ["2029-01-01"], "workdays": []})
+    rpc.on("approval", "set_calendar_year", lambda year, holidays, workdays, actor: {
+        "year": year, "estimated": False, "holidays": holidays, "workdays": workdays})
+    page = client.simulate_get("/workbench/calendar", params={"year": "2029"}, cookies=cookies)
+    bad = post_form(client, "/workbench/calendar", cookies, csrf=csrf_of(page.text), year="2029",
+                    holidays="2029-01-01\n10月8日", workdays="")
+    assert bad.status_code == 422 and "日期格式须为 YYYY-MM-DD：10月8日" in bad.text
+    assert rpc.calls_to("approval", "set_calendar_year") == []
+    good = post_form(client, "/workbench/calendar", cookies, csrf=csrf_of(page.text), year="2029",
+                     holidays="2029-01-01\r\n2029-10-08 ", workdays="2029-10-10")
+    assert good.status_code == 200 and "已保存 2029 年日历" in good.text
+    call = rpc.calls_to("approval", "set_calendar_year")[0]
+    assert call["args"][:3] == (2029, ["2029-01-01", "2029-10-08"], ["2029-10-10"])
+
+
+def test_a_letter_form_without_dates_leaves_them_to_the_letter(client, rpc, browser_login):
+    cookies = browser_login("market_admin8", "department_admin", "market")
+    rpc.on("approval", "list_delegations", lambda department=None: [])
+    rpc.on("intake", "list_items", lambda department=None, category=None: [
+        i for i in ITEMS if department in (None, i["department"])])
+    rpc.on("approval", "issue_delegation", lambda letter, actor: {"id": "L1", **letter, "status": "active"})
+    page = client.simulate_get("/workbench/delegations", cookies=cookies)
+    answer = post_form(client, "/workbench/delegations", cookies, csrf=csrf_of(page.text), a_account="chief_a8",
+                       b_account="chief_b8", valid_from="", valid_until="", items=["MARKET-FOOD-BUSINESS-NEW"],
+                       actions=["accept"])
+    assert answer.status_code == 200 and "已签发授权书" in answer.text
+    letter = rpc.calls_to("approval", "issue_delegation")[0]["args"][0]
+    assert "valid_from" not in letter and "valid_until" not in letter
+    assert letter["items"] == [{"item_code": "MARKET-FOOD-BUSINESS-NEW", "actions": ["accept"]}]
