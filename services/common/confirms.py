@@ -13,6 +13,8 @@ import time
 
 from kombu import Connection, Producer
 
+from services.common.publisher import CONNECT_TIMEOUT
+
 PERSISTENT = 2
 
 
@@ -30,7 +32,7 @@ class ConfirmedBatchPublisher:
     def __init__(self, amqp_uri: str, exchange, timeout: float, serializer: str = "json", connect=None):
         self._uri, self._exchange, self._timeout, self._serializer = amqp_uri, exchange, timeout, serializer
         self._used = 0.0
-        self._connect_to = connect or (lambda uri: Connection(uri))
+        self._connect_to = connect or (lambda uri: Connection(uri, connect_timeout=CONNECT_TIMEOUT))
         self._lock = threading.Lock()     # one batch at a time on the channel (green under eventlet)
         self._connection = self._producer = None
         self._published = 0               # delivery tags are counted per channel from 1
@@ -62,7 +64,7 @@ class ConfirmedBatchPublisher:
         connection, self._connection, self._producer = self._connection, None, None
         if connection is not None:
             try:
-                connection.close()
+                connection.collect()   # no closing handshake: a half-open socket must not hold us
             except Exception:   # already broken: nothing left to close cleanly
                 pass
 
