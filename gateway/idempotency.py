@@ -6,7 +6,8 @@ claims it in the gateway's own database (so it survives restarts and is
 shared by every worker and replica): `{_id: "<caller>:<key>", fingerprint,
 state, lease_until}`; its answer is stored. The same key with the same
 method, path and body gets that answer again (`Idempotent-Replayed: true`);
-with another body, 409. A request answered 503 leaves its claim open: a retry
+with another body, 409. A 404 is not kept (nothing changed; the thing may exist a moment
+later). A request answered 503 leaves its claim open: a retry
 may run once the lease has passed, which is after the deadline of every RPC
 the first attempt published (services refuse an expired request), so the two
 never both run. Submissions keep their key with the application in intake.
@@ -136,6 +137,12 @@ class Idempotency:
         status = resp.status_code
         if status >= 500 or status in (401, 429):  # no definite answer: the change may or may not have happened
             self.store.release(key_id, time.time() + self.rpc_timeout)
+            return
+        if status == 404:
+            # Nothing found, so nothing changed; and it may be found soon (approval opens a case from the
+            # acceptance event, a moment after intake answered). Kept, the 404 would be the key's answer for
+            # a day and a client retrying a step right after acceptance could never get through.
+            self.store.release(key_id, time.time())
             return
         body = resp.render_body() or b""
         self.store.answer(key_id, status, body.decode("utf-8"), resp.content_type, resp.location)

@@ -18,7 +18,7 @@ DEFAULTS = {
     "RPC_TIMEOUT": "10",
     # Seconds any one worker (RPC, event handler, timer tick) may run before it is interrupted
     # (services/common/entrypoints.py WorkerDeadline): the backstop for a wait nothing else bounds.
-    "WORKER_TIMEOUT_SECONDS": "60",
+    "WORKER_TIMEOUT_SECONDS": "120",
     # Hours an Idempotency-Key is kept from its first use (same key, same answer within the window), alike
     # for submissions (on the application in intake) and every other call (the gateway's claims); and
     # seconds between intake's sweeps that release submissions' keys past the window.

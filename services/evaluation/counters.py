@@ -26,12 +26,15 @@ BAD_LEVELS = frozenset({1, 2})
 # roll-ups per department, per staff member and per item answer whole-month questions from a few
 # documents (a month of a city centre has thousands of day counters but a handful of roll-ups).
 DAY, MONTH_DEPARTMENT, MONTH_STAFF, MONTH_ITEM = "day", "month_department", "month_staff", "month_item"
+# Open cases (for `pending`): one counter per promised date and department, `open` = the cases accepted
+# and not yet decided that are due that day, so the pending figures read a few counters, not every open case.
+OPEN = "open"
 ANY = "*"
 
 
 def counter_id(day: str, department: str | None, item_code: str | None, staff: str | None,
                grain: str = DAY) -> str:
-    period = day if grain == DAY else day[:7]
+    period = day if grain in (DAY, OPEN) else day[:7]
     return "|".join((grain, period, department or NONE, item_code or NONE, staff or NONE))
 
 
@@ -47,7 +50,7 @@ def dimensions(key: str) -> dict:
     """The dimension fields of a counter document, from its id."""
     grain, period, department, item_code, staff = key.split("|")
     value = {"department": department, "item_code": item_code, "staff": staff}
-    return {"grain": grain, "day": period if grain == DAY else None, "month": period[:7],
+    return {"grain": grain, "day": period if grain in (DAY, OPEN) else None, "month": period[:7],
             **{k: (None if v in (NONE, ANY) else v) for k, v in value.items()}}
 
 
@@ -77,6 +80,8 @@ def _fact(doc: dict) -> dict:
         add(doc["decided_on"], doc.get("decided_by"), completed=1,
             approved=int(doc.get("result") == "approved"), denied=int(doc.get("result") == "denied"),
             on_time=int(doc.get("on_time") is True), early=int(doc.get("early") is True), **timing)
+    if due := open_due(doc):
+        out[counter_id(due, dept, None, None, OPEN)] = {"open": 1}
     return out
 
 
@@ -106,7 +111,8 @@ _KINDS = {FACT: _fact, RATING: _rating, COMPLAINT: _complaint}
 def contributions(kind: str, doc: dict) -> list[list]:
     """[[counter_id, field, value], ...] the document adds, zeros left out, in a stable order."""
     flat = [[target, name, value] for key, fields in _KINDS[kind](doc).items()
-            for target in (key, *rollups(key)) for name, value in fields.items() if value]
+            for target in ((key, *rollups(key)) if key.startswith(DAY + "|") else (key,))
+            for name, value in fields.items() if value]
     return sorted(flat, key=lambda entry: (entry[0], entry[1]))
 
 

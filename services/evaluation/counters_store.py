@@ -1,18 +1,26 @@
 """metric_counters: one document per day, department, item and staff member,
 summed by the database ($match on indexed dimensions, then $group).
 
-A delta is applied to each counter at most once: the counter keeps the ids of
-the last deltas it took (`applied`, capped), and the update only matches a
-counter that has not taken this one, so a delta replayed after a crash counts once.
+A delta is applied to each counter at most once, however late it is replayed:
+the counter keeps the id of every delta it took (`applied`) and the update only
+matches a counter that has not taken this one. An id leaves the counter only
+once its delta is finished for good: the document that produced it has cleared
+it (`finish_delta` writes a `counter_applied` record first), and at least
+`APPLIED_RETAIN_SECONDS` have passed, longer than any reconcile may hold a delta
+it read (`STALE_SECONDS`), so no replay can come after the id is gone.
+`prune_applied` (the service's sweep) removes them; a counter holds only the ids
+of the last few minutes, however busy it is.
 """
 import datetime as dt
+import time
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.evaluation import counters
 
-APPLIED_KEPT = 64
+APPLIED_RETAIN_SECONDS = 300  # a finished delta's id stays on its counters at least this long
+STALE_SECONDS = 60  # a reconcile re-reads a pending delta it read longer ago than this before applying it
 DUPLICATE_KEY = 11000
 
 
@@ -42,16 +50,40 @@ def counter_match(date_from=None, date_to=None, department=None, staff=None, ite
     return {"grain": counters.DAY, **({"day": span} if span else {}), **match}
 
 
+# most selective first; each has a (dimension, grain, day) index
+INDEXED_DIMENSIONS = ("staff", "item_code", "department")
+
+
+def match_stages(match: dict, *rest: dict) -> list[dict]:
+    """The $match stages for a counter filter: first the fields one index holds, then the others.
+
+    A server may plan an index only for a filter wholly within one index (SecantusDB does: a month's
+    roll-ups of one department were a scan of every counter); filtering the index's few documents
+    in a second stage keeps every read on an index. MongoDB merges the stages and plans the same."""
+    first = {name: match[name] for name in ("grain", "month", "day") if name in match}
+    if "month" not in first:  # day and open-case counters: (dimension, grain, day) indexes
+        for name in INDEXED_DIMENSIONS:
+            if name in match:
+                first[name] = match[name]
+                break
+    others = {name: value for name, value in match.items() if name not in first}
+    for extra in rest:
+        others.update(extra)
+    return [{"$match": first}] + ([{"$match": others}] if others else [])
+
+
 class CounterStore:
     def __init__(self, db):
         self.db = db
         self.metric_counters = db.metric_counters
+        self.counter_applied = db.counter_applied
 
     def ensure_indexes(self):
         self.metric_counters.create_index([("grain", ASCENDING), ("day", ASCENDING)])
         self.metric_counters.create_index([("grain", ASCENDING), ("month", ASCENDING)])
         for dimension in ("department", "staff", "item_code"):
             self.metric_counters.create_index([(dimension, ASCENDING), ("grain", ASCENDING), ("day", ASCENDING)])
+        self.counter_applied.create_index([("at", ASCENDING)])
 
     def apply_delta(self, delta_id: str, delta: list[list]) -> None:
         by_counter: dict = {}
@@ -59,8 +91,7 @@ class CounterStore:
             by_counter.setdefault(key, {})[name] = value
         operations = [
             UpdateOne({"_id": key, "applied": {"$ne": delta_id}},
-                      {"$inc": fields, "$setOnInsert": counters.dimensions(key),
-                       "$push": {"applied": {"$each": [delta_id], "$slice": -APPLIED_KEPT}}},
+                      {"$inc": fields, "$setOnInsert": counters.dimensions(key), "$push": {"applied": delta_id}},
                       upsert=True)
             for key, fields in by_counter.items()
         ]
@@ -72,8 +103,31 @@ class CounterStore:
             if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
                 raise
 
+    def finish_delta(self, delta_id: str, delta: list[list], source: list, now: float | None = None) -> None:
+        """Note that every counter of a delta took it (before its document clears it), so the
+        sweep may later remove its id from them."""
+        # `at` is refreshed by every finish (a replay after a crash too): the retention counts from the last
+        self.counter_applied.update_one(
+            {"_id": delta_id}, {"$set": {"at": time.time() if now is None else now},
+                                "$setOnInsert": {"keys": sorted({key for key, _, _ in delta}), "source": source}},
+            upsert=True)
+
+    def prune_applied(self, still_pending, now: float | None = None, limit: int = 500) -> int:
+        """Remove from the counters the ids of deltas finished more than APPLIED_RETAIN_SECONDS ago whose
+        document no longer holds them (`still_pending(collection, doc_id, delta_id)`); how many."""
+        cutoff = (time.time() if now is None else now) - APPLIED_RETAIN_SECONDS
+        pruned = 0
+        for record in self.counter_applied.find({"at": {"$lt": cutoff}}).sort("at", ASCENDING).limit(limit):
+            if still_pending(*record["source"], record["_id"]):
+                continue  # a crash after it was noted: the sweep applies (skips) and clears it first
+            self.metric_counters.update_many({"_id": {"$in": record["keys"]}}, {"$pull": {"applied": record["_id"]}})
+            self.counter_applied.delete_one({"_id": record["_id"]})
+            pruned += 1
+        return pruned
+
     def replace_counters(self, totals: dict) -> None:
         self.metric_counters.delete_many({})
+        self.counter_applied.delete_many({})
         batch = []
         for key, fields in totals.items():
             document = {"_id": key, **counters.dimensions(key), "applied": []}
@@ -95,7 +149,7 @@ class CounterStore:
         accumulators = {name: {"$sum": f"${name}"} for name in counters.SCALARS}
         accumulators.update({name.replace(".", "_"): {"$sum": f"${name}"} for name in counters.LEVEL_FIELDS})
         rows = self.metric_counters.aggregate([
-            {"$match": match},
+            *match_stages(match),
             {"$group": {"_id": f"${group_by}" if group_by else None, **accumulators}},
         ])
         result = []
@@ -107,7 +161,7 @@ class CounterStore:
     def days_histogram(self, match: dict) -> dict[int, int]:
         """{used working days: completed cases} over the matched counters."""
         rows = self.metric_counters.aggregate([
-            {"$match": {**match, "wd": {"$exists": True}}},
+            *match_stages(match, {"wd": {"$exists": True}}),
             {"$project": {"wd": {"$objectToArray": "$wd"}}},
             {"$unwind": "$wd"},
             {"$group": {"_id": "$wd.k", "n": {"$sum": "$wd.v"}}},

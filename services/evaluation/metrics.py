@@ -17,6 +17,7 @@ Every count is by the day its event happened, in the centre's calendar:
 - complaints: received in the period; complaints_closed: of those, closed;
   complaint_closure_rate: closed / received.
 """
+import datetime as dt
 import math
 
 from services.evaluation.counters import MAX_DAYS_BUCKET
@@ -48,6 +49,20 @@ def pending_bucket(remaining: int) -> str:
     if remaining <= 1:
         return "due"
     return "soon" if remaining <= 5 else "later"
+
+
+SURELY_LATER_DAYS = 30  # any 30 calendar days hold more than 5 working days, even with a week's holiday
+
+
+def pending_bucket_on(today: dt.date, due: dt.date, remaining_working_days) -> str:
+    """The bucket of a case promised for `due`, counting working days (`remaining_working_days(today, due)`)
+    only when the answer depends on them: a date already past is overdue and a far one later, however
+    many working days lie between (counting them day by day for every due date made pending slow)."""
+    if due < today:
+        return "overdue"
+    if (due - today).days > SURELY_LATER_DAYS:
+        return "later"
+    return pending_bucket(remaining_working_days(today, due))
 
 
 def compose(sums: dict, histogram: dict[int, int] | None = None, pending: dict | None = None) -> dict:

@@ -59,7 +59,7 @@ def pending(store, department, today: dt.date) -> dict:
     for due, count in store.pending_by_due(department).items():
         if not due:
             continue
-        bucket = metric_rules.pending_bucket(timing.remaining_working_days(today, dt.date.fromisoformat(due)))
+        bucket = metric_rules.pending_bucket_on(today, dt.date.fromisoformat(due), timing.remaining_working_days)
         buckets[bucket] = buckets.get(bucket, 0) + count
     return buckets
 

@@ -274,6 +274,7 @@ class EvaluationService(OutboxSweeper):
     def sweep_evaluation(self):
         for collection, kind, doc_id in self.store.pending_reconciles():
             self.store.reconcile(collection, kind, doc_id)
+        self.store.prune_applied_ids()
         for doc in self.store.complaints.find({"accountability_pending": {"$exists": True}}).limit(200):
             self._write_pending_record(doc["_id"], doc["accountability_pending"])
         today = local_today()

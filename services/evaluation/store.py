@@ -6,12 +6,14 @@ Case facts remember the ids of the events applied to them, so an event handled
 twice changes nothing the second time. Counters follow the documents through
 `reconcile` (see services/evaluation/counters.py).
 """
+import time
+
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import Conflict, NotFound
 from services.evaluation import counters
-from services.evaluation.counters_store import CounterStore
+from services.evaluation.counters_store import STALE_SECONDS, CounterStore, match_stages
 
 HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, "counters_pending": 0, "events": 0}
 
@@ -63,11 +65,12 @@ class EvaluationStore(CounterStore):
         return self.case_facts.find_one({"_id": case_no}, {"events": 0, "counted": 0})
 
     def pending_by_due(self, department) -> dict[str, int]:
-        """{promised date: open cases} of cases accepted and not decided, grouped by the database."""
-        # a range (not $exists) so the server walks the sparse open_due index, not every fact
-        match = {"open_due": {"$gt": ""}, **({"department": department} if department else {})}
-        rows = self.case_facts.aggregate([{"$match": match}, {"$group": {"_id": "$open_due", "n": {"$sum": 1}}}])
-        return {row["_id"]: row["n"] for row in rows}
+        """{promised date: open cases} of cases accepted and not decided, from the open-case counters
+        (one per promised date and department), grouped by the database."""
+        match = {"grain": counters.OPEN, **({"department": department} if department else {})}
+        rows = self.metric_counters.aggregate([*match_stages(match, {"open": {"$gt": 0}}),
+                                               {"$group": {"_id": "$day", "n": {"$sum": "$open"}}}])
+        return {row["_id"]: row["n"] for row in rows if row["n"]}
 
     # --- ratings and follow-ups ---------------------------------------------------
     def ratings_of(self, case_no: str) -> list[dict]:
@@ -157,12 +160,16 @@ class EvaluationStore(CounterStore):
         then the difference between what the document contributes now and what it did."""
         coll = self.db[collection]
         for _ in range(10):
+            read_at = time.monotonic()
             doc = coll.find_one({"_id": doc_id}, {"outbox": 0, "events": 0})
             if doc is None:
                 return
             if doc.get("counters_pending"):
                 pending = doc["counters_pending"]
+                if time.monotonic() - read_at > STALE_SECONDS:
+                    continue  # read too long ago: its id may be pruned from the counters by now
                 self.apply_delta(pending["id"], pending["delta"])
+                self.finish_delta(pending["id"], pending["delta"], [collection, doc_id])
                 coll.update_one({"_id": doc_id, "counters_pending.id": pending["id"]},
                                 {"$unset": {"counters_pending": ""}})
                 continue
@@ -187,6 +194,13 @@ class EvaluationStore(CounterStore):
                      "counters_pending": {"$exists": False}}
             coll.update_one(guard, update)
         raise RuntimeError(f"could not reconcile counters of {collection}/{doc_id}")
+
+    def still_pending(self, collection: str, doc_id, delta_id: str) -> bool:
+        """Does the document still hold this delta (a crash left it to be applied and cleared)?"""
+        return bool(self.db[collection].count_documents({"_id": doc_id, "counters_pending.id": delta_id}, limit=1))
+
+    def prune_applied_ids(self, now: float | None = None) -> int:
+        return self.prune_applied(self.still_pending, now)
 
     def pending_reconciles(self, limit: int = 200) -> list[tuple[str, str, object]]:
         """Documents a crash left with a delta not yet applied."""

@@ -1,9 +1,11 @@
 """Metrics composed from counters: the counters each document contributes, summed
 here as the database would, then composed."""
+import datetime as dt
+
 import pytest
 
-from services.evaluation import counters
-from services.evaluation.metrics import compose, pending_bucket, percentile, ratio
+from services.evaluation import counters, timing
+from services.evaluation.metrics import compose, pending_bucket, pending_bucket_on, percentile, ratio
 
 
 def total(facts=(), ratings=(), complaints=()):
@@ -105,6 +107,25 @@ def test_pending_buckets(remaining, bucket):
     assert pending_bucket(remaining) == bucket
 
 
+def test_pending_buckets_count_working_days_only_near_today():
+    today, counted = dt.date(2025, 3, 10), []
+
+    def remaining(start, due):
+        counted.append(due)
+        return timing.remaining_working_days(start, due)
+
+    assert pending_bucket_on(today, dt.date(2024, 1, 2), remaining) == "overdue"
+    assert pending_bucket_on(today, dt.date(2025, 3, 7), remaining) == "overdue"
+    assert pending_bucket_on(today, dt.date(2026, 1, 2), remaining) == "later"
+    assert counted == []  # past and far dates need no counting
+    assert pending_bucket_on(today, today, remaining) == "due"
+    assert pending_bucket_on(today, dt.date(2025, 3, 14), remaining) == "soon"  # 4 working days left
+    assert pending_bucket_on(today, dt.date(2025, 4, 9), remaining) == "later"
+    assert len(counted) == 3
+    for due in (today + dt.timedelta(days=n) for n in range(0, 60, 3)):  # the same answer as counting every day
+        assert pending_bucket_on(today, due, remaining) == pending_bucket(timing.remaining_working_days(today, due))
+
+
 def test_counters_follow_a_document_that_changes():
     before = counters.contributions(counters.COMPLAINT, {"created_on": "2025-03-05", "department": "health"})
     after = counters.contributions(counters.COMPLAINT, {"created_on": "2025-03-05", "department": "health",
@@ -134,3 +155,17 @@ def test_received_and_decided_go_to_their_own_staff_and_days():
     assert by_counter["month_department|2025-03|health|*|*"] >= {"received", "completed"}
     assert counters.open_due({**fact, "decided_on": None, "deadlines": {"promised": "2025-03-24"}}) == "2025-03-24"
     assert counters.open_due(fact) is None
+    assert not [key for key, _, _ in counters.contributions(counters.FACT, fact) if key.startswith("open|")]
+
+
+def test_an_open_case_counts_on_its_promised_date_until_it_is_decided():
+    accepted = case(received_by="clerk1", accepted_on="2025-03-03", deadlines={"promised": "2025-03-24"})
+    opened = [entry for entry in counters.contributions(counters.FACT, accepted) if entry[0].startswith("open|")]
+    assert opened == [["open|2025-03-24|health|-|-", "open", 1]]  # no roll-ups for open cases
+    assert counters.dimensions("open|2025-03-24|health|-|-") == {
+        "grain": "open", "day": "2025-03-24", "month": "2025-03", "department": "health", "item_code": None,
+        "staff": None}
+    decided = {**accepted, "decided_on": "2025-03-12", "decided_by": "chief1", "result": "approved"}
+    delta = counters.difference(counters.contributions(counters.FACT, accepted),
+                                counters.contributions(counters.FACT, decided))
+    assert delta["open|2025-03-24|health|-|-"] == {"open": -1}

@@ -122,3 +122,23 @@ def test_keys_are_kept_for_the_retention_window_then_expire(client, rpc, store, 
     again = client.simulate_post("/v1/cases/C1/transitions", headers=clerk, json=body)
     assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
     assert len(rpc.calls_to("approval", "transition")) == 2
+
+
+def test_a_404_is_not_the_keys_answer(client, rpc, login):
+    """Right after acceptance approval may not have opened the case yet: a retry with the same key must
+    reach it once it is there, not replay the 404 for the whole retention window."""
+    from services.common.errors import NotFound
+
+    rpc.on("approval", "get_case", NotFound("办件 C1 不存在"))   # accepted in intake, not opened in approval yet
+    rpc.on("intake", "get_application", lambda case_no, actor=None: case_view("accepted"))
+    rpc.on("approval", "transition", NotFound("办件 C1 不存在"))
+    clerk = {**login("clerk1", "clerk", "health"), "Idempotency-Key": "nf-1"}
+    body = {"action": "start_review"}
+    assert client.simulate_post("/v1/cases/C1/transitions", headers=clerk, json=body).status_code == 404
+    rpc.on("approval", "get_case", lambda case_no, actor=None: case_view("accepted"))   # opened now
+    rpc.on("approval", "transition", lambda *args: case_view("in_review"))
+    retried = client.simulate_post("/v1/cases/C1/transitions", headers=clerk, json=body)
+    assert retried.status_code == 200 and retried.json["status"] == "in_review"
+    assert "Idempotent-Replayed" not in retried.headers
+    assert client.simulate_post("/v1/cases/C1/transitions", headers=clerk, json=body).headers.get(
+        "Idempotent-Replayed") == "true"
