@@ -96,6 +96,7 @@ def merged(name: str, *passes: Result) -> Result:
 def offices(stack: StackClient, admin: str, item: dict, args, run_id: str) -> list[Office]:
     clerks = stack.create_clerks(admin, item["department"], args.threads, f"{run_id}m")
     chiefs = stack.create_clerks(admin, item["department"], args.threads, f"{run_id}m", role="chief_rep")
+    stack.issue_letters(admin, item["department"], item["code"], f"{run_id}m", how_many=args.threads)
     rng = random.Random(run_id)
     applicants = stack.register_applicants(args.threads, run_id, rng)
     return [Office({"clerk": clerk, "chief": chief, "applicant": token}, username, random.Random(f"{run_id}-o{i}"))

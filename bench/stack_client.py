@@ -11,6 +11,9 @@ from bench.idnumbers import id_number, mobile
 TIMEOUT = 30
 
 
+SHORT = {"department_admin": "dadmin"}   # usernames are at most 32 characters
+
+
 class StackError(RuntimeError):
     pass
 
@@ -45,7 +48,7 @@ class StackClient:
         """Staff accounts (clerks by default) for the run, each logged in; returns their bearer tokens."""
         tokens = []
         for i in range(how_many):
-            username, password = f"bench-{run_id}-{role}-{i}", uuid.uuid4().hex
+            username, password = f"bench-{run_id}-{SHORT.get(role, role)}-{i}", uuid.uuid4().hex
             account = {"username": username, "password": password, "display_name": f"压测工作人员{i}",
                        "role": role, "department": department}
             response = self.http.post(f"{self.url}/v1/accounts", json=account, timeout=TIMEOUT,
@@ -53,6 +56,20 @@ class StackClient:
             _check(response, f"create {role} {username}")
             tokens.append(self.token(username, password))
         return tokens
+
+    def issue_letters(self, admin_token: str, department: str, item_code: str, run_id: str, role: str = "chief_rep",
+                      how_many: int = 1) -> None:
+        """首席代表委托书 for the run's chief representatives (created by create_clerks with this run_id and
+        role), so their approvals are within authority: each is the acting B of one letter covering the item."""
+        [department_admin] = self.create_clerks(admin_token, department, 1, run_id, role="department_admin")
+        chiefs = [f"bench-{run_id}-{role}-{i}" for i in range(how_many)]
+        for i, chief in enumerate(chiefs):
+            letter = {"department": department, "kind": "chief_rep", "a_account": chiefs[(i + 1) % len(chiefs)],
+                      "b_account": chief, "items": [{"item_code": item_code, "actions": ["decide"]}]}
+            if letter["a_account"] == chief:   # one chief only: any other account as A
+                letter["a_account"] = f"bench-{run_id}-{SHORT['department_admin']}-0"
+            _check(self.http.post(f"{self.url}/v1/delegations", json=letter, timeout=TIMEOUT,
+                                  headers={"Authorization": f"Bearer {department_admin}"}), f"letter for {chief}")
 
     def register_applicants(self, how_many: int, run_id: str, rng: random.Random) -> list[tuple[str, str]]:
         """Applicant accounts (self-registered), each logged in; returns (username, token) pairs."""

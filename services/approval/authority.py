@@ -77,10 +77,13 @@ class AuthorityMixin:
     def authority(self, department, today=None):
         return self._authority(department, local_today())
 
-    def _authority(self, department, today):
-        letters = [delegations.authority_letter(letter) for letter in self.store.authority.letters(department, True)
-                   if policy.in_force(letter, today)]
-        return {"letters": letters, "away": self.store.authority.away()}
+    def _authority(self, department, today, for_view=False):
+        """The letters in force and who is away; `for_view` (a case view's allowed actions, not a decision)
+        may take what this process read within the last second."""
+        store = self.store.authority
+        active, away = store.for_view(department) if for_view else (store.letters(department, True), store.away())
+        letters = [delegations.authority_letter(letter) for letter in active if policy.in_force(letter, today)]
+        return {"letters": letters, "away": list(away)}
 
     # --- 越权: refused attempts, visible to supervisors --------------------------------
     @rpc
@@ -129,7 +132,7 @@ class AuthorityMixin:
         for key, case in batch:
             department = case["department"]
             if department not in authorities:
-                authorities[department] = self._authority(department, today)
+                authorities[department] = self._authority(department, today, for_view=True)
             view = case_view(case, clock, today, actor, authorities[department])
             if not mine or view["allowed_actions"]:
                 rows.append((key, view))

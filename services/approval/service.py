@@ -23,7 +23,7 @@ from services.approval.events import step_events
 from services.approval.licences import LicenceEntrypoints
 from services.approval.store import ALERTS, CASES, CERTIFICATES, DELEGATIONS, VIOLATIONS, ApprovalStore
 from services.common import caselist, contracts, policy
-from services.common.calendar import OfficialCalendar, parse_date, validate_year, year_view
+from services.common.calendar import parse_date, validate_year, year_view
 from services.common.clock import WorkingDayClock
 from services.common.context import RequestId
 from services.common.entrypoints import OutboxSweeper
@@ -63,7 +63,7 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
     @rpc
     def get_case(self, case_no, actor=None):
         case, today = self.store.case(case_no), local_today()
-        authority = self._authority(case["department"], today) if actor else None
+        authority = self._authority(case["department"], today, for_view=True) if actor else None
         return case_view(case, self._clock(), today, actor, authority)
 
     @rpc
@@ -135,7 +135,7 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
             log.exception("outbox flush for case %s failed; left to the sweep", case_no)
 
     def _clock(self) -> WorkingDayClock:
-        return WorkingDayClock(OfficialCalendar(self.store.calendar_years()))
+        return self.store.clock.clock()
 
     def _open_case(self, payload):
         payload = check_accepted(payload)
@@ -146,9 +146,9 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
         listing = list_fields(case, clock, today)
         case.update(listing, listed_from=payload.get("accepted_at") or now, sort_changed_at=now,
                     sort_history=[{"key": listing["sort_key"], "from": payload.get("accepted_at") or now}])
-        # Idempotent: case_no is the _id, a second open finds the first one.
-        self.store.insert_case(case)
-        return case_view(self.store.case(payload["case_no"]), clock, today)
+        # Idempotent: case_no is the _id, a second open finds the first one (read only then).
+        stored = case if self.store.insert_case(case) else self.store.case(payload["case_no"])
+        return case_view(stored, clock, today)
 
     def _relist(self, case, clock, today, now):
         """Keep the case's place in the queues and its supervision state current."""

@@ -1,8 +1,11 @@
 """Approval's own collections: cases (_id = case_no), certificates, counters, calendar_years."""
+import time
+
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common.caselist import key_as_of, merge
+from services.common.clock import CachedClock
 from services.common.errors import Conflict, NotFound
 from services.common.mongo import replace_index
 from services.common.outbox import new_document_with_events, update_with_events
@@ -19,6 +22,8 @@ class ApprovalStore:
         self.certificates = db[CERTIFICATES]
         self.counters = db["counters"]
         self.calendar = db["calendar_years"]
+        self.clock = CachedClock(self.calendar_years)   # the working-day clock over these years
+        self._authority = None
 
     def ensure_indexes(self):
         self.cases.create_index([("department", ASCENDING), ("status", ASCENDING)])
@@ -35,7 +40,9 @@ class ApprovalStore:
 
     @property
     def authority(self) -> "AuthorityStore":
-        return AuthorityStore(self.db)
+        if self._authority is None:
+            self._authority = AuthorityStore(self.db)
+        return self._authority
 
     # --- cases ------------------------------------------------------------------
     def insert_case(self, document: dict) -> bool:
@@ -112,9 +119,10 @@ class ApprovalStore:
                 self.cases.find({"certificate_pending": True}, {"certificate": 1}).limit(limit)]
 
     def cases_with_pending_cancellation(self, limit: int = 200) -> list[tuple[str, dict]]:
+        # $exists alone walks the sparse index; with `$ne: None` the server scanned every case (every 2 s)
         return [(case["_id"], case["cancellation_pending"]) for case in
-                self.cases.find({"cancellation_pending": {"$ne": None, "$exists": True}},
-                                {"cancellation_pending": 1}).limit(limit)]
+                self.cases.find({"cancellation_pending": {"$exists": True}}, {"cancellation_pending": 1}).limit(limit)
+                if case.get("cancellation_pending") is not None]
 
     def cancellation_done(self, case_no: str) -> None:
         self.cases.update_one({"_id": case_no}, {"$unset": {"cancellation_pending": ""}})
@@ -158,13 +166,20 @@ class ApprovalStore:
         document = {"_id": year, "year": year, "holidays": holidays, "workdays": workdays,
                     "updated_by": by, "updated_at": at}
         self.calendar.replace_one({"_id": year}, document, upsert=True)
+        self.clock.invalidate()
         return document
 
 
 class AuthorityStore:
     """Letters of authority, who is away, refused attempts (越权) and supervision alerts, in approval's db."""
 
-    def __init__(self, db):
+    # How long a case view may show actions by letters and away flags read earlier (a change made in
+    # this process is seen at once; another replica's within this). Transitions always read afresh.
+    VIEW_TTL = 1.0
+
+    def __init__(self, db, now=time.monotonic):
+        self._now = now
+        self._seen: dict[str | None, tuple[float, list[dict], list[str]]] = {}
         self.delegations = db[DELEGATIONS]
         self.presence = db["presence"]          # _id = username: {"away": bool, "department", "updated_at"}
         self.violations = db[VIOLATIONS]
@@ -175,7 +190,21 @@ class AuthorityStore:
         self.violations.create_index([("department", ASCENDING), ("at", ASCENDING)])
 
     # --- letters --------------------------------------------------------------------
+    def for_view(self, department: str | None) -> tuple[list[dict], list[str]]:
+        """(the department's active letters, who is away) for a case view, read at most once per VIEW_TTL."""
+        now = self._now()
+        seen = self._seen.get(department)
+        if seen is None or now - seen[0] >= self.VIEW_TTL:
+            if len(self._seen) > 256:
+                self._seen.clear()
+            seen = self._seen[department] = (now, self.letters(department, True), self.away())
+        return seen[1], seen[2]
+
+    def _changed(self) -> None:
+        self._seen.clear()
+
     def insert_letter(self, letter: dict, events: list[dict] | None = None) -> None:
+        self._changed()
         self.delegations.insert_one(new_document_with_events(letter, events or []) if events else letter)
 
     def letter(self, letter_id: str) -> dict:
@@ -191,11 +220,13 @@ class AuthorityStore:
         return list(self.delegations.find(query, {"outbox": 0, "outbox_pending": 0}).sort("issued_at", ASCENDING))
 
     def update_letter(self, letter_id: str, version: int, fields: dict, events: list[dict] | None = None) -> None:
+        self._changed()
         if not update_with_events(self.delegations, letter_id, version, {"$set": fields}, events or []):
             raise Conflict("授权委托书已被他人修改，请刷新后重试")
 
     # --- away ----------------------------------------------------------------------
     def set_away(self, username: str, department: str | None, away: bool, at: str) -> None:
+        self._changed()
         self.presence.update_one({"_id": username}, {"$set": {"away": bool(away), "department": department,
                                                               "updated_at": at}}, upsert=True)
 

@@ -24,12 +24,18 @@ def parse_date(value) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
+# The years chinese_calendar covers, computed once: its own is_workday scans every holiday for the
+# range on each call, which made counting working days the costliest step of approval's scans.
+_BUNDLED_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
+
+
 def bundled_has_year(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
+    return year in _BUNDLED_YEARS
+
+
+def bundled_is_workday(day: dt.date) -> bool:
+    """chinese_calendar.is_workday for a covered year, without its per-call range check."""
+    return day in chinese_calendar.workdays or (day.weekday() < 5 and day not in chinese_calendar.holidays)
 
 
 def bundled_year(year: int) -> dict:
@@ -97,8 +103,8 @@ class OfficialCalendar:
             return True
         if day in self._holidays:
             return False
-        if self._bundled_has(day.year):
-            return chinese_calendar.is_workday(day)
+        if day.year in _BUNDLED_YEARS:
+            return bundled_is_workday(day)
         return day.weekday() < 5
 
     def _bundled_has(self, year: int) -> bool:

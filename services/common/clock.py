@@ -7,7 +7,8 @@ day the clock stops is not counted, the day it resumes is). A result is
 `estimated` when any date it looked at lies in a year without calendar data.
 """
 import datetime as dt
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from services.common.calendar import OfficialCalendar
@@ -37,8 +38,21 @@ class Counted:
 class WorkingDayClock:
     """限时办结: counts working days on the official calendar, skipping paused days."""
 
+    MEMO_LIMIT = 20000
+
     def __init__(self, calendar: OfficialCalendar):
         self.calendar = calendar
+        # Counts without pauses, remembered: the calendar never changes under a clock, and the
+        # supervision scan asks the same (today, deadline) pairs for thousands of cases.
+        self._memo: dict[tuple, Counted] = {}
+
+    def _remembered(self, key: tuple, count: Callable[[], Counted]) -> Counted:
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= self.MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = count()
+        return found
 
     def counts(self, day: dt.date, pauses: Iterable[Pause] = (), open_until: dt.date | None = None) -> bool:
         """True when `day` is a working day the clock was running on."""
@@ -53,6 +67,11 @@ class WorkingDayClock:
         if not 0 <= days <= MAX_DAYS:
             raise ValueError(f"days out of range: {days}")
         pauses = tuple(pauses)
+        if not pauses:
+            return self._remembered(("deadline", start, days), lambda: self._deadline(start, days, (), as_of))
+        return self._deadline(start, days, pauses, as_of)
+
+    def _deadline(self, start: dt.date, days: int, pauses: tuple, as_of: dt.date | None) -> Counted:
         day, counted = start, 0
         estimated = self.calendar.is_estimated(start)
         while counted < days:
@@ -66,6 +85,11 @@ class WorkingDayClock:
         """Counted working days after `start` up to and including `end`; an open
         pause stops the count from its first day on."""
         pauses = tuple(pauses)
+        if not pauses:
+            return self._remembered(("used", start, end), lambda: self._used(start, end, ()))
+        return self._used(start, end, pauses)
+
+    def _used(self, start: dt.date, end: dt.date, pauses: tuple) -> Counted:
         estimated = self.calendar.is_estimated(start) or self.calendar.is_estimated(end)
         used, day = 0, start
         while day < end:
@@ -86,3 +110,36 @@ class WorkingDayClock:
             "statutory": statutory.value.isoformat(),
             "estimated": promised.estimated or statutory.estimated,
         }
+
+
+class CachedClock:
+    """The working-day clock over stored calendar years, for a service that reads them itself.
+
+    The years are read at most once per `ttl` seconds (and at once after `invalidate`, which the
+    process that saved a year calls), and the clock is rebuilt only when a year's content changed,
+    so a case view does not read and parse every year on each call."""
+
+    def __init__(self, load_years: Callable[[], Mapping[int, Mapping]], ttl: float = 1.0,
+                 now: Callable[[], float] = time.monotonic):
+        self._load, self._ttl, self._now = load_years, ttl, now
+        self._clock: WorkingDayClock | None = None
+        self._versions: dict | None = None
+        self._checked = 0.0
+
+    @staticmethod
+    def _versions_of(years: Mapping[int, Mapping]) -> dict:
+        return {int(y): (e.get("updated_at"), tuple(e.get("holidays", ())), tuple(e.get("workdays", ())))
+                for y, e in years.items()}
+
+    def clock(self) -> WorkingDayClock:
+        now = self._now()
+        if self._clock is None or now - self._checked >= self._ttl:
+            years = self._load()
+            versions = self._versions_of(years)
+            if self._clock is None or versions != self._versions:
+                self._clock, self._versions = WorkingDayClock(OfficialCalendar(years)), versions
+            self._checked = now
+        return self._clock
+
+    def invalidate(self) -> None:
+        self._clock = None

@@ -12,6 +12,8 @@ DEFAULTS = {
     "MONGO_DB_PREFIX": "window",
     # 行政区划代码 of the centre, the first part of every case number.
     "REGION_CODE": "411400",
+    # Case numbers an intake process reserves with one counter write (a crash leaves the unused rest as a gap).
+    "CASE_NUMBER_BLOCK": "10",
     # Seconds a caller waits for an RPC answer before giving up.
     "RPC_TIMEOUT": "10",
     # Seconds any one worker (RPC, event handler, timer tick) may run before it is interrupted

@@ -20,6 +20,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from pymongo.errors import DuplicateKeyError
 
+from services.common.confirms import ConfirmedBatchPublisher
 from services.common.mongo import relaxed, service_database
 from services.common.publisher import SafePublisher
 from services.common.routing import event_routing_key, parse_pools
@@ -77,13 +78,20 @@ class OutboxRelay:
 
     LEASES = "outbox_leases"
 
-    def __init__(self, database, collections: tuple[str, ...], publish, lease_seconds: float = 10.0):
+    def __init__(self, database, collections: tuple[str, ...], publish, lease_seconds: float = 10.0,
+                 publish_batch=None):
         self.database = database
         self.collections = collections
         self.publish = publish
+        # publish_batch(events): all of a document's events with one wait for their confirms
+        self.publish_batch = publish_batch or self._one_by_one
         self.lease_seconds = lease_seconds
         self.holder = uuid.uuid4().hex
         self._locks: dict[tuple, list] = {}
+
+    def _one_by_one(self, events: list[dict]) -> None:
+        for evt in events:
+            self.publish(evt)
 
     def ensure_indexes(self):
         for name in self.collections:
@@ -110,9 +118,8 @@ class OutboxRelay:
                 doc = coll.find_one({"_id": doc_id}, {"outbox": 1})
                 events = (doc or {}).get("outbox") or []
             _failpoint(events)
-            for evt in events:
-                self.publish(evt)
             if events:
+                self.publish_batch(events)
                 relaxed(coll).update_one({"_id": doc_id}, _remaining_after([evt["event_id"] for evt in events]))
         return len(events)
 
@@ -177,17 +184,29 @@ class Outbox(DependencyProvider):
         publisher = SafePublisher(self.container.config["AMQP_URI"], use_confirms=True, declare=[exchange])
         pools = parse_pools(self.container.config.get("DEPARTMENT_POOLS"))  # docs/scaling.md
 
-        def publish(evt: dict) -> None:
+        def message(evt: dict) -> tuple[dict, str, dict]:
             headers = {"nameko.request_id": evt["request_id"]} if evt.get("request_id") else {}
-            routing_key = event_routing_key(evt["event_type"], evt.get("department"), pools)
+            return evt, event_routing_key(evt["event_type"], evt.get("department"), pools), headers
+
+        def publish(evt: dict) -> None:
+            body, routing_key, headers = message(evt)
             # Bounded: a publish whose confirm never comes (a connection caught in a broker restart) must
             # fail and leave the event to the sweep, not hang the relay, its document lock and the sweep timer.
-            publisher.publish(evt, exchange=exchange, routing_key=routing_key, extra_headers=headers,
+            publisher.publish(body, exchange=exchange, routing_key=routing_key, extra_headers=headers,
                               timeout=PUBLISH_TIMEOUT)
 
+        # A document's events (a submission stores two) with one wait for the broker's confirms, as bounded.
+        batches = ConfirmedBatchPublisher(self.container.config["AMQP_URI"], exchange, PUBLISH_TIMEOUT,
+                                          serializer=self.container.config.get("serializer", "json"))
+        self.batches = batches
         database = service_database(service, self.container.config)
-        self.relay = OutboxRelay(database, self.collections, publish)
+        self.relay = OutboxRelay(database, self.collections, publish,
+                                 publish_batch=lambda events: batches.publish([message(evt) for evt in events]))
         self.relay.ensure_indexes()
+
+    def stop(self):
+        if getattr(self, "batches", None) is not None:
+            self.batches.close()
 
     def get_dependency(self, worker_ctx):
         return self.relay

@@ -236,7 +236,7 @@ class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper
         """A fresh case number and the sequence it was drawn from."""
         day = local_date(dt.datetime.fromisoformat(at))
         key = counter_key(setting("REGION_CODE"), item["department"], day)
-        number = case_number(setting("REGION_CODE"), item["department"], day, self.store.next_sequence(key))
+        number = case_number(setting("REGION_CODE"), item["department"], day, self.store.sequences.next(key))
         return number, key
 
     def _completeness(self, record, today):

@@ -7,8 +7,10 @@ one insert: a duplicate-key error tells a retry from a new case, no read first.
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.common.config import int_setting
 from services.common.errors import Unavailable
 from services.common.outbox import new_document_with_events, update_with_events
+from services.intake.case_numbers import SequenceBlocks
 
 APPLICATIONS = "applications"
 KEY_INDEX = "idempotency_key"
@@ -44,6 +46,8 @@ class IntakeStore:
         self.departments = db.departments      # _id = department code
         self.applications = db[APPLICATIONS]   # _id = case_no
         self.counters = db.counters   # case-number sequences, _id = region-DEPT-date
+        # Case numbers come from blocks of CASE_NUMBER_BLOCK reserved with one counter write each.
+        self.sequences = SequenceBlocks(self.reserve_sequence, int_setting("CASE_NUMBER_BLOCK"))
 
     def ensure_indexes(self):
         self.items.create_index([("department", ASCENDING), ("category", ASCENDING)])
@@ -125,9 +129,14 @@ class IntakeStore:
     # --- case numbers -----------------------------------------------------
     def next_sequence(self, key: str) -> int:
         """The next number of a sequence, journaled: a database crash never hands it out again."""
+        return self.reserve_sequence(key, 1)
+
+    def reserve_sequence(self, key: str, size: int) -> int:
+        """Raise a sequence by `size`, journaled, and return its new value: the numbers
+        value-size+1..value are the caller's alone, and a database crash never hands them out again."""
         for _ in range(3):
             doc = self.counters.find_one_and_update(
-                {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
+                {"_id": key}, {"$inc": {"seq": size}}, upsert=True, return_document=ReturnDocument.AFTER)
             if doc is not None:  # None: two first upserts of one key raced (seen on SecantusDB); again
                 return doc["seq"]
         raise Unavailable("案号分配暂不可用，请稍后重试")
@@ -135,6 +144,7 @@ class IntakeStore:
     def skip_taken(self, key: str, prefix: str) -> None:
         """After a collision (a counter that lost increments), move the sequence past the highest
         number already stored under `prefix` (case numbers sort by their zero-padded sequence)."""
+        self.sequences.drop(key)
         highest = self.applications.find_one({"_id": {"$gte": prefix, "$lt": prefix + "~"}}, {"_id": 1},
                                              sort=[("_id", DESCENDING)])
         if highest:

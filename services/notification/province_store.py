@@ -42,6 +42,11 @@ class ProvinceStore:
 
     def ensure_indexes(self):
         self.changes.create_index("seq", unique=True, sparse=True)
+        # Unnumbered changes carry `unnumbered: true` (sparse index): the numberer walks the index
+        # instead of scanning and sorting the whole feed on every event. Changes stored before: marked once.
+        self.changes.create_index("unnumbered", sparse=True)
+        self.changes.update_many({"seq": {"$exists": False}, "unnumbered": {"$exists": False}},
+                                 {"$set": {"unnumbered": True}})
         self.changes.create_index([("submitted_by", ASCENDING), ("seq", ASCENDING)])
         self.webhooks.create_index("client")
         self.deliveries.create_index([("webhook_id", ASCENDING), ("event_id", ASCENDING)], unique=True)
@@ -62,7 +67,7 @@ class ProvinceStore:
         doc = {"_id": event["event_id"], "case_no": event.get("case_no"), "status": status,
                "at": event.get("occurred_at"), "event": event["event_type"],
                "submitted_by": event.get("submitted_by"), "owner": event.get("owner"),
-               "department": event.get("department"), "stored_at": _now()}
+               "department": event.get("department"), "stored_at": _now(), "unnumbered": True}
         try:
             self.changes.insert_one(doc)
         except DuplicateKeyError:
@@ -82,26 +87,39 @@ class ProvinceStore:
             return 0  # held by another worker
         if taken.modified_count != 1 and taken.upserted_id is None:
             return 0
-        numbered = 0
+        numbered, last = 0, None
         try:
-            last = self._last_seq()
+            last = self._recorded_last_seq()
             while True:
-                pending = list(self.changes.find({"seq": {"$exists": False}}, {"_id": 1})
+                pending = list(self.changes.find({"unnumbered": True}, {"_id": 1})
                                .sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(batch))
                 if not pending:
                     return numbered
                 for doc in pending:
                     try:
                         result = self.changes.update_one({"_id": doc["_id"], "seq": {"$exists": False}},
-                                                         {"$set": {"seq": last + 1}})
+                                                         {"$set": {"seq": last + 1}, "$unset": {"unnumbered": ""}})
                     except DuplicateKeyError:  # a stalled holder numbered meanwhile: start from the maximum
                         last = self._last_seq()
                         break
                     if result.modified_count == 1:
                         last += 1
                         numbered += 1
+                    else:  # numbered already (by a holder whose lease expired): only the mark was left
+                        self.changes.update_one({"_id": doc["_id"], "seq": {"$exists": True}},
+                                                {"$unset": {"unnumbered": ""}})
         finally:
-            self.locks.update_one({"_id": "changes"}, {"$set": {"until": 0}})
+            done = {"$set": {"until": 0}}
+            if last is not None:
+                done["$max"] = {"last": last}   # where the next numberer starts (checked by the unique index)
+            self.locks.update_one({"_id": "changes"}, done)
+
+    def _recorded_last_seq(self) -> int:
+        """The last seq handed out, as the previous numberer recorded it; the whole feed's maximum
+        when none was recorded. A record behind the truth (a crash before recording) makes the next
+        number collide on the unique index, and the numberer starts again from the maximum."""
+        lock = self.locks.find_one({"_id": "changes"}) or {}
+        return lock["last"] if "last" in lock else self._last_seq()
 
     def _last_seq(self) -> int:
         last = list(self.changes.find({"seq": {"$exists": True}}, {"seq": 1}).sort("seq", DESCENDING).limit(1))

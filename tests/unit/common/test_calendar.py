@@ -20,6 +20,15 @@ def test_bundled_data_covers_2026_not_2027():
         chinese_calendar.is_workday(D(2027, 1, 4))
 
 
+def test_every_bundled_day_answers_as_chinese_calendar_does():
+    # The calendar answers from chinese_calendar's tables directly (its is_workday is slow); same answers.
+    calendar, day = OfficialCalendar(), D(2004, 1, 1)
+    while bundled_has_year(day.year):
+        assert calendar.is_working_day(day) is chinese_calendar.is_workday(day), day
+        day += dt.timedelta(days=1)
+    assert day == D(2027, 1, 1)
+
+
 def test_2026_holidays_are_not_working_days_and_make_up_days_are():
     calendar = OfficialCalendar()
     holidays, workdays = bundled_dates("holidays", 2026), bundled_dates("workdays", 2026)

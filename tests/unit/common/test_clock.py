@@ -126,3 +126,28 @@ def test_deadlines_dict_for_the_case_view():
         "estimated": False,
     }
     assert clock().deadlines(D(2026, 12, 1), 5, 30)["estimated"] is True
+
+
+def test_cached_clock_reads_years_at_most_once_per_ttl_and_rebuilds_only_on_change():
+    from services.common.clock import CachedClock
+    years = {2027: {"holidays": ["2027-01-04"], "workdays": [], "updated_at": "a"}}
+    reads, now = [], [0.0]
+
+    def load():
+        reads.append(now[0])
+        return {y: dict(e) for y, e in years.items()}
+
+    cache = CachedClock(load, ttl=1.0, now=lambda: now[0])
+    first = cache.clock()
+    assert not first.calendar.is_working_day(dt.date(2027, 1, 4))
+    now[0] = 0.5
+    assert cache.clock() is first and len(reads) == 1          # within the ttl: no read
+    now[0] = 1.5
+    assert cache.clock() is first and len(reads) == 2          # read again, unchanged: same clock
+    years[2027] = {"holidays": [], "workdays": [], "updated_at": "b"}
+    now[0] = 2.6
+    changed = cache.clock()
+    assert changed is not first and changed.calendar.is_working_day(dt.date(2027, 1, 4))
+    years[2027] = {"holidays": ["2027-01-04"], "workdays": [], "updated_at": "c"}
+    cache.invalidate()                                           # this process saved a year
+    assert not cache.clock().calendar.is_working_day(dt.date(2027, 1, 4)) and len(reads) == 4
