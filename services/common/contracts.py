@@ -150,7 +150,8 @@ EVENT_FIELDS = {
     APPLICATION_ACCEPTED: CASE_FIELDS
     + ("received_at", "accepted_at", "accepted_on", "item", "deadlines", "applicant", "first_contact", "history",
        "notice"),
-    APPLICATION_REFUSED: CASE_FIELDS + ("reason", "notice"),
+    # actor: username of the staff member who refused (credited with the refusal in the metrics)
+    APPLICATION_REFUSED: CASE_FIELDS + ("reason", "notice", "actor"),
     # status / previous_status / action / actor_role
     # actor: username of the person who acted (None for the system's timers); detail: what the applicant
     # is told in writing, e.g. a pause {"kind","expected_days","reason"} or an extension {"days","reason"}

@@ -92,7 +92,8 @@ def refusal_reason(params: dict | None) -> str:
 def refuse(record: dict, reason: str, at: str, today: str, actor: dict) -> list:
     record["notice"] = notices.refusal_notice(record, reason, today)
     _step(record, "refused", "refuse", at, actor, reason)
-    return [(contracts.APPLICATION_REFUSED, {**case_fields(record), "reason": reason, "notice": record["notice"]})]
+    return [(contracts.APPLICATION_REFUSED, {**case_fields(record), "reason": reason, "notice": record["notice"],
+                                             "actor": actor.get("username")})]
 
 
 def keep_waiting(record: dict, remaining: list[dict], at: str, actor: dict) -> list:

@@ -1,4 +1,5 @@
-"""Scenes the clock alone cannot set up in a test: a case accepted weeks ago.
+"""Scenes for end-to-end tests: a case accepted weeks ago (which the clock alone cannot set up), and a
+module's own health team with its letter of authority.
 
 A case made through the gateway is moved back in time by rewriting the dates approval stored for it
 (acceptance, the current stage's start, the deadlines, the clock's pauses), as a data migration would.
@@ -6,6 +7,7 @@ Everything after that runs through the real services: the supervision scan finds
 red, a decision taken now is late, and the events carry the backdated deadlines to evaluation.
 """
 import datetime as dt
+import uuid
 
 from pymongo import MongoClient
 
@@ -36,3 +38,28 @@ def backdate_case(mongo_uri: str, case_no: str, days: int, db_prefix: str = "e2e
         fields.update(deadlines=deadlines, clock=clock)
         cases.update_one({"_id": case_no}, {"$set": fields, "$inc": {"version": 1}})
         return fields
+
+
+TEAM_ROLES = {"clerk": "clerk", "chief": "chief_rep", "deputy": "chief_rep", "applicant": "applicant"}
+
+
+def health_team(api, admin, prefix: str, display_name: str, items, actions, password: str) -> dict:
+    """A module's own health staff and applicant ({"clerk", "chief", "deputy", "applicant"} -> username,
+    created by the centre admin), the chief deciding as B of a letter of authority (deputy as A) for
+    `items` and `actions`, so per-person metrics are this module's alone on the shared e2e stack."""
+    tag = uuid.uuid4().hex[:6]
+    names = {name: f"{prefix}{name[:4]}{tag}" for name in TEAM_ROLES}
+    for name, role in TEAM_ROLES.items():
+        created = admin.post("/v1/accounts", json={"username": names[name], "password": password,
+                                                   "display_name": display_name, "role": role,
+                                                   "department": None if role == "applicant" else "health"})
+        assert created.status_code == 201, created.text
+    letter = api.as_user("health_admin").post("/v1/delegations", json={
+        "department": "health", "a_account": names["deputy"], "b_account": names["chief"],
+        "items": [{"item_code": item, "actions": list(actions)} for item in items]})
+    assert letter.status_code == 201, letter.text
+    return names
+
+
+def required_materials(api, item: str) -> list[dict]:
+    return [{"code": m["code"]} for m in api.get(f"/v1/items/{item}").json()["materials"] if m["required"]]

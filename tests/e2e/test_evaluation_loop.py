@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from tests.e2e.scenes import health_team, required_materials
 from tests.e2e.test_platform import ADMIN_PASSWORD, DEMO_PASSWORD, Api, eventually, id_number, once_opened
 
 pytestmark = pytest.mark.e2e
@@ -26,31 +27,15 @@ ITEMS = ("HEALTH-PUBLIC-PLACE-NEW", "HEALTH-WATER-NEW", "HEALTH-MEDICAL-NEW")
 def world(stack):
     api = Api(stack.gateway_url)
     admin = api.as_user("admin", ADMIN_PASSWORD)
-    tag = uuid.uuid4().hex[:6]
-    people = {"clerk": (f"q6clerk{tag}", "clerk"), "chief": (f"q6chief{tag}", "chief_rep"),
-              "deputy": (f"q6dep{tag}", "chief_rep"), "applicant": (f"q6app{tag}", "applicant")}
-    for username, role in people.values():
-        created = admin.post("/v1/accounts", json={"username": username, "password": DEMO_PASSWORD,
-                                                   "display_name": "测试", "role": role,
-                                                   "department": None if role == "applicant" else "health"})
-        assert created.status_code == 201, created.text
-    users = {name: api.as_user(username) for name, (username, _) in people.items()}
     # The chief decides as B of a letter of authority (首席代表授权委托书) for this module's items.
-    letter = api.as_user("health_admin").post("/v1/delegations", json={
-        "department": "health", "a_account": people["deputy"][0], "b_account": people["chief"][0],
-        "items": [{"item_code": item, "actions": ["review", "decide", "inspect"]} for item in ITEMS]})
-    assert letter.status_code == 201, letter.text
-    return {"api": api, "admin": admin, "supervisor": api.as_user("supervisor1"), "names":
-            {name: username for name, (username, _) in people.items()}, **users}
-
-
-def materials(api, item):
-    return [{"code": m["code"]} for m in api.get(f"/v1/items/{item}").json()["materials"] if m["required"]]
+    names = health_team(api, admin, "q6", "测试", ITEMS, ("review", "decide", "inspect"), DEMO_PASSWORD)
+    users = {name: api.as_user(username) for name, username in names.items()}
+    return {"api": api, "admin": admin, "supervisor": api.as_user("supervisor1"), "names": names, **users}
 
 
 def new_case(world, item, seq):
     submitted = world["applicant"].post("/v1/applications", json={
-        "item_code": item, "channel": "online", "materials": materials(world["api"], item),
+        "item_code": item, "channel": "online", "materials": required_materials(world["api"], item),
         "applicant": {"type": "person", "name": "赵六", "id_number": id_number(seq=f"{seq:03d}"),
                       "phone": "13712345678"}})
     assert submitted.status_code == 201 and submitted.json()["status"] == "pre_review", submitted.text

@@ -65,7 +65,8 @@ def month_of_cases(seed=6, prefix="C", count=80):
         events.append(contracts.event(contracts.APPLICATION_RECEIVED, **case, received_at=at, status="received"))
         record = {**case, "received_on": received.isoformat(), "outcome": outcome, "received_by": None}
         if outcome == "refused":
-            refusal = contracts.event(contracts.APPLICATION_REFUSED, **case, reason="不属于受理范围", notice={})
+            refusal = contracts.event(contracts.APPLICATION_REFUSED, **case, reason="不属于受理范围", notice={},
+                                      actor=None)
             refusal["occurred_at"] = f"{received.isoformat()}T02:00:00+00:00"
             events.append(refusal)
         if outcome in ("pending", "decided"):

@@ -116,10 +116,12 @@ def test_metrics_break_the_volumes_down_by_item(evaluation):
 
 def test_refusals_count(evaluation):
     publish, rpc = evaluation
-    refusal = contracts.event(contracts.APPLICATION_REFUSED, **CASE, reason="不属于本部门职权", notice={})
+    refusal = contracts.event(contracts.APPLICATION_REFUSED, **CASE, reason="不属于本部门职权", notice={},
+                              actor="clerk1")
     publish(received(), refusal, refusal)
     metrics = rpc.metrics()
     assert (metrics["received"], metrics["refused"], metrics["accepted"]) == (1, 1, 0)
+    assert rpc.metrics(staff="clerk1")["refused"] == 1  # the clerk who refused is credited
 
 
 def test_bad_period_names_the_fields(evaluation):

@@ -32,7 +32,8 @@ def test_accepted_without_deadlines_keeps_known_deadlines():
 
 
 def test_refused_and_decided_and_closed():
-    assert facts_from(evt(contracts.APPLICATION_REFUSED, reason="不符合"))["refused"] is True
+    refused = facts_from(evt(contracts.APPLICATION_REFUSED, reason="不符合", actor="clerk1"))
+    assert refused["refused"] is True and refused["refused_by"] == "clerk1"
     decided = facts_from(evt(contracts.CASE_DECIDED, result="approved", decided_on="2025-03-10", on_time=True,
                              early=False, used_working_days=5, accepted_on="2025-03-03", deadlines=None))
     assert (decided["result"], decided["on_time"], decided["early"], decided["used_working_days"]) == (

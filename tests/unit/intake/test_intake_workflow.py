@@ -102,7 +102,7 @@ def test_refusal_needs_a_reason_and_tells_the_remedies(person_body, public_place
     assert raised.value.errors[0]["field"] == "comment"
     assert workflow.refusal_reason({"reason": "不属于本机关职权范围"}) == "不属于本机关职权范围"
     [(event_type, fields)] = workflow.refuse(record, "不属于本机关职权范围", AT, "2026-11-23", CLERK)
-    contracts.event(event_type, **fields)
+    assert contracts.event(event_type, **fields)["actor"] == "clerk1"  # credited with the refusal
     notice = record["notice"]
     assert notice["number"].startswith("BSL-") and notice["date"] == "2026-11-23"
     assert "行政复议" in notice["text"] and "行政诉讼" in notice["text"] and "不属于本机关职权范围" in notice["text"]
