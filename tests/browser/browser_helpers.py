@@ -5,8 +5,8 @@ from pathlib import Path
 
 import requests
 from polling import eventually
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -102,7 +102,7 @@ class Browser:
         """Click a submit button and wait for the next page to load."""
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, 20).until(staleness_of(old))
+        WebDriverWait(self.driver, 20).until(lambda _: _left_the_document(old))
         return self
 
     def log_in(self, username: str, password: str = DEMO_PASSWORD, next_path: str | None = None):
@@ -129,3 +129,15 @@ class Browser:
         return paths
 
 
+def _left_the_document(element) -> bool:
+    """staleness_of, also for chromium's other way of saying it: while a page is being replaced it may answer
+    "Node with given id does not belong to the document" (a plain WebDriverException) instead of stale."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
