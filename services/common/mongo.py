@@ -16,6 +16,7 @@ import threading
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, WriteConcern
 from pymongo.errors import OperationFailure
+from pymongo.operations import IndexModel
 
 from services.common.config import database_name, setting
 
@@ -54,19 +55,13 @@ def replace_index(collection, keys, **options) -> str:
     except OperationFailure as error:
         if error.code not in INDEX_CONFLICTS:
             raise
-        name = options.get("name") or _index_name(keys)
+        name = IndexModel(keys, **options).document["name"]
         log.warning("index %s.%s changed since this database was made: rebuilding it", collection.name, name)
         try:
             collection.drop_index(name)
         except OperationFailure:
             pass  # another replica dropped it first
         return collection.create_index(keys, **options)
-
-
-def _index_name(keys) -> str:
-    if isinstance(keys, str):
-        keys = [(keys, 1)]
-    return "_".join(f"{field}_{direction}" for field, direction in keys)
 
 
 def service_database(service: str, config: dict | None = None):
