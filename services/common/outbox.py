@@ -22,7 +22,6 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.confirms import ConfirmedBatchPublisher
 from services.common.mongo import relaxed, service_database
-from services.common.publisher import SafePublisher
 from services.common.routing import event_routing_key, parse_pools
 
 log = logging.getLogger(__name__)
@@ -180,27 +179,20 @@ class Outbox(DependencyProvider):
     def setup(self):
         service = self.container.service_name
         exchange = get_event_exchange(service, self.container.config)
-        # A failed publish drops its connection, so a late confirm cannot confirm another event (publisher.py).
-        publisher = SafePublisher(self.container.config["AMQP_URI"], use_confirms=True, declare=[exchange])
         pools = parse_pools(self.container.config.get("DEPARTMENT_POOLS"))  # docs/scaling.md
 
         def message(evt: dict) -> tuple[dict, str, dict]:
             headers = {"nameko.request_id": evt["request_id"]} if evt.get("request_id") else {}
             return evt, event_routing_key(evt["event_type"], evt.get("department"), pools), headers
 
-        def publish(evt: dict) -> None:
-            body, routing_key, headers = message(evt)
-            # Bounded: a publish whose confirm never comes (a connection caught in a broker restart) must
-            # fail and leave the event to the sweep, not hang the relay, its document lock and the sweep timer.
-            publisher.publish(body, exchange=exchange, routing_key=routing_key, extra_headers=headers,
-                              timeout=PUBLISH_TIMEOUT)
-
-        # A document's events (a submission stores two) with one wait for the broker's confirms, as bounded.
+        # A document's events (a submission stores two) with one wait for the broker's confirms, bounded:
+        # a confirm that never comes fails the batch, drops its connection (so a late confirm cannot
+        # confirm another event) and leaves the events to the sweep, instead of hanging the relay.
         batches = ConfirmedBatchPublisher(self.container.config["AMQP_URI"], exchange, PUBLISH_TIMEOUT,
                                           serializer=self.container.config.get("serializer", "json"))
         self.batches = batches
         database = service_database(service, self.container.config)
-        self.relay = OutboxRelay(database, self.collections, publish,
+        self.relay = OutboxRelay(database, self.collections, publish=None,
                                  publish_batch=lambda events: batches.publish([message(evt) for evt in events]))
         self.relay.ensure_indexes()
 
