@@ -2,6 +2,7 @@
 admin's token, clerk accounts (one per thread: the gateway rate-limits per
 caller), the item's material list and complete applications."""
 import random
+import time
 import uuid
 
 import requests
@@ -9,6 +10,7 @@ import requests
 from bench.idnumbers import id_number, mobile
 
 TIMEOUT = 30
+LOGIN_ATTEMPTS = 4
 
 
 SHORT = {"department_admin": "dadmin"}   # usernames are at most 32 characters
@@ -36,8 +38,13 @@ class StackClient:
             return False
 
     def token(self, username: str, password: str) -> str:
-        response = self.http.post(f"{self.url}/v1/auth/token",
-                                  json={"username": username, "password": password}, timeout=TIMEOUT)
+        """Logs in; waits out the gateway's login rate limit (30 a minute from one address) when hit."""
+        for _ in range(LOGIN_ATTEMPTS):
+            response = self.http.post(f"{self.url}/v1/auth/token",
+                                      json={"username": username, "password": password}, timeout=TIMEOUT)
+            if response.status_code != 429:
+                break
+            time.sleep(int(response.headers.get("Retry-After", "5")))
         return _check(response, f"log in as {username}")["access_token"]
 
     def item(self, code: str) -> dict:

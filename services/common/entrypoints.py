@@ -7,7 +7,7 @@ from nameko.timer import timer
 
 from services.common.config import float_setting
 from services.common.errors import Unavailable
-from services.common.rpc import rpc
+from services.common.rpc import readiness_rpc
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,13 @@ class WorkerDeadline(DependencyProvider):
 
 
 class Pingable:
-    """Answers the gateway's readiness probe (GET /readyz); every worker bounded in time."""
+    """Answers the gateway's readiness probe (GET /readyz), outside the worker pool; every worker bounded
+    in time."""
 
     worker_deadline = WorkerDeadline()
 
-    @rpc
-    def ping(self):
+    @readiness_rpc
+    def ping(self):  # called without an instance (services/common/rpc.py ReadinessRpc)
         return "pong"
 
 

@@ -165,13 +165,9 @@ class EvaluationStore(CounterStore):
             if doc is None:
                 return
             if doc.get("counters_pending"):
-                pending = doc["counters_pending"]
                 if time.monotonic() - read_at > STALE_SECONDS:
                     continue  # read too long ago: its id may be pruned from the counters by now
-                self.apply_delta(pending["id"], pending["delta"])
-                self.finish_delta(pending["id"], pending["delta"], [collection, doc_id])
-                coll.update_one({"_id": doc_id, "counters_pending.id": pending["id"]},
-                                {"$unset": {"counters_pending": ""}})
+                self._settle(coll, collection, doc_id, doc["counters_pending"])
                 continue
             wanted = counters.contributions(kind, doc)
             extra = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
@@ -192,15 +188,43 @@ class EvaluationStore(CounterStore):
                 }
             guard = {"_id": doc_id, "counted_seq": seq if seq else {"$exists": False},
                      "counters_pending": {"$exists": False}}
-            coll.update_one(guard, update)
+            if not coll.update_one(guard, update).matched_count:
+                continue  # another worker moved the document on: read it again
+            # Ours: the document now counts what it contributes, and holds this delta until it is applied.
+            # No read back: whoever changes the document next reconciles it after (the sweep, after a crash).
+            if delta and time.monotonic() - read_at <= STALE_SECONDS:
+                self._settle(coll, collection, doc_id, update["$set"]["counters_pending"])
+            elif delta:
+                continue
+            return
         raise RuntimeError(f"could not reconcile counters of {collection}/{doc_id}")
+
+    def _settle(self, coll, collection: str, doc_id, pending: dict) -> None:
+        """Apply a document's pending delta to the counters (at most once each), note it, clear it."""
+        self.apply_delta(pending["id"], pending["delta"])
+        self.finish_delta(pending["id"], pending["delta"], [collection, doc_id])
+        coll.update_one({"_id": doc_id, "counters_pending.id": pending["id"]}, {"$unset": {"counters_pending": ""}})
 
     def still_pending(self, collection: str, doc_id, delta_id: str) -> bool:
         """Does the document still hold this delta (a crash left it to be applied and cleared)?"""
         return bool(self.db[collection].count_documents({"_id": doc_id, "counters_pending.id": delta_id}, limit=1))
 
+    def pending_among(self, records: list[dict]) -> set[str]:
+        """The ids of those finished deltas (counter_applied records) whose document still holds them."""
+        by_collection: dict = {}
+        for record in records:
+            collection, doc_id = record["source"]
+            by_collection.setdefault(collection, ([], []))
+            by_collection[collection][0].append(doc_id)
+            by_collection[collection][1].append(record["_id"])
+        held = set()
+        for collection, (doc_ids, delta_ids) in by_collection.items():
+            held.update(doc["counters_pending"]["id"] for doc in self.db[collection].find(
+                {"_id": {"$in": doc_ids}, "counters_pending.id": {"$in": delta_ids}}, {"counters_pending.id": 1}))
+        return held
+
     def prune_applied_ids(self, now: float | None = None) -> int:
-        return self.prune_applied(self.still_pending, now)
+        return self.prune_applied(self.pending_among, now)
 
     def pending_reconciles(self, limit: int = 200) -> list[tuple[str, str, object]]:
         """Documents a crash left with a delta not yet applied."""
