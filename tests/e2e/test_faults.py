@@ -48,7 +48,7 @@ APPLICANTS = 8   # each registration hashes a password: seconds apiece on a load
 MIN_CASES, MAX_CASES = 200, 400
 LOAD_WALL = 90.0  # seconds: once the faults are done, no new case starts after this, however slow
 MUST_TRY = 100    # cases at least, even then
-CASE_PACE = 4.0  # seconds per case and client while faults run, so the load spans the whole schedule
+CASE_PACE = 2.0  # seconds per case and client while faults run, so the load spans the whole schedule
 RETRY_BUDGET = 75.0  # seconds of calm (outside an injected fault) one step keeps retrying before it gives up
 RETRYABLE = {502, 503, 504}
 
