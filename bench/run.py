@@ -29,11 +29,15 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
+from kombu import Connection
+
 from bench.baseline import Baseline
 from bench.load import Result, run_load
 from bench.mixed import MixedWorkload, Office
 from bench.stack_client import TIMEOUT, StackClient, complete_application
 from deploy.localstack import DEV_ADMIN_PASSWORD, ROOT
+from services.common import contracts
+from services.common.pools import event_queue
 
 ITEM = "HEALTH-PUBLIC-PLACE-NEW"
 SUBMIT = f"POST /v1/applications ({ITEM})"
@@ -43,6 +47,26 @@ LEAST = "baseline: POST /submit (1 RPC, 1 insert, 1 publish)"
 # (row, baseline, least ratio): the issue's targets on the reference machine.
 TARGETS = ((SUBMIT, ONE_RPC, 0.3), (SUBMIT, LEAST, 0.8), (READ, ONE_RPC, 0.8))
 SUBMIT_P99_MS = 150.0
+
+
+SETTLE_SECONDS = 120.0
+
+
+def settle(amqp_uri: str, limit: float = SETTLE_SECONDS) -> float:
+    """Waits until the services' event queues are empty (at most `limit` seconds): one slice's
+    downstream work (the events a submission leaves to approval, notification and evaluation) must not
+    be timed as part of the next slice. Returns the seconds waited."""
+    began = time.monotonic()
+    queues = [event_queue(service, event_type) for service, event_type in contracts.SUBSCRIPTIONS]
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        while time.monotonic() - began < limit:
+            waiting = sum(queue.bind(channel).queue_declare(passive=True).message_count for queue in queues)
+            if not waiting:
+                break
+            time.sleep(0.5)
+    time.sleep(1.0)  # the last events delivered are being handled
+    return time.monotonic() - began
 
 
 def loopback_only(url: str) -> None:
@@ -165,17 +189,17 @@ def measure(args, run_id: str, baseline: Baseline) -> tuple[Result, Result, list
             (READ, ops.read, (200,))]
     passes: dict[str, list[Result]] = {name: [] for name, _, _ in plan}
     per_slice = max(1, args.requests // args.rounds)
-    mixed = None
+    mixed, settled = None, {}
     for number in range(args.rounds):
         print(f"==> round {number + 1} of {args.rounds}", flush=True)
         for name, request, ok in plan:
-            if name == READ:
-                if not ops.case_nos:
-                    continue
-                time.sleep(0.5)   # approval opens the cases from intake's events
+            if name == READ and not ops.case_nos:
+                continue
+            settled[name] = settled.get(name, 0.0) + settle(args.amqp)
             passes[name].append(run_load(name, request, args.threads, per_slice, args.duration, ok_statuses=ok,
                                          warmup=args.threads if number == 0 else 0))
         if ops.mixed:
+            settle(args.amqp)
             mixed = ops.mixed.run(max(1, args.mixed_requests // args.rounds), args.duration)
     rows = [merged(name, *passes[name]) for name, _, _ in plan[2:] if passes[name]]
     if mixed:
@@ -183,6 +207,8 @@ def measure(args, run_id: str, baseline: Baseline) -> tuple[Result, Result, list
         rows += [whole, *parts.values()]
         print(f"    ({sum(o.not_ready for o in ops.mixed.offices)} mixed actions put back: case not yet "
               "opened or decided)")
+    print("    waited for the event queues to drain before each slice (s, all rounds): "
+          + ", ".join(f"{name.split(' (')[0]} {seconds:.0f}" for name, seconds in settled.items()))
     one_rpc, least = merged(ONE_RPC, *passes[ONE_RPC]), merged(LEAST, *passes[LEAST])
     spread = {name: [round(r.throughput, 1) for r in passes[name]] for name in (ONE_RPC, LEAST, SUBMIT)}
     return one_rpc, least, rows, spread
