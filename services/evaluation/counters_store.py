@@ -19,8 +19,13 @@ from pymongo.errors import BulkWriteError
 
 from services.evaluation import counters
 
-APPLIED_RETAIN_SECONDS = 300  # a finished delta's id stays on its counters at least this long
-STALE_SECONDS = 60  # a reconcile re-reads a pending delta it read longer ago than this before applying it
+# A reconcile applies a pending delta it read at most STALE_SECONDS ago (older: it reads again), with one
+# database call bounded by the client's timeoutMS (30 s, services/common/mongo.py); an id is kept at least
+# that long plus a wide margin. The shorter, the smaller the busiest counters' lists of ids: every update
+# of a counter rewrites its list (at 300 s, over a thousand ids on a month's counter at 15 submissions a
+# second, and those updates were evaluation's slowest database work).
+APPLIED_RETAIN_SECONDS = 90  # a finished delta's id stays on its counters at least this long
+STALE_SECONDS = 20  # a reconcile re-reads a pending delta it read longer ago than this before applying it
 DUPLICATE_KEY = 11000
 
 

@@ -8,7 +8,7 @@ index, given by one numberer at a time (a lease), and a number is given only
 once every smaller number is stored. A reader asking for
 `seq > cursor` therefore never sees n+1 before n: no gaps, no repeats, across
 restarts and concurrent writers. A change left unnumbered by a crash is
-numbered by the next event or the timer sweep.
+numbered by the next timer tick or reader.
 
 Webhooks (`webhooks`) and deliveries (`webhook_deliveries`): each delivery
 has a per-webhook `seq`, and a webhook's deliveries go out strictly in that
@@ -72,6 +72,9 @@ class ProvinceStore:
             self.changes.insert_one(doc)
         except DuplicateKeyError:
             pass  # the same event again: already stored (numbered or about to be)
+
+    def has_unnumbered(self) -> bool:
+        return self.changes.find_one({"unnumbered": True}, {"_id": 1}) is not None
 
     def number_changes(self, batch: int = 200, lease_seconds: float = 30.0) -> int:
         """Give every unnumbered change the next seq, oldest first; returns how many were numbered.
