@@ -24,6 +24,7 @@ class _State:
     retry_at: float = 0.0
     trial: bool = False
     last_answer: float = 0.0
+    busy_since: float = 0.0  # when the calls now in flight began to wait (the first of them)
 
 
 class ServiceGuard:
@@ -68,11 +69,15 @@ class ServiceGuard:
                 if state.trial or self.clock() < state.retry_at:
                     raise Unavailable(f"服务 {service} 暂无响应，请稍后重试")
                 state.trial = trial = True
-            silent = self.clock() - state.last_answer > self.stall_after
+            # Silent: calls have waited longer than stall_after and none was answered meanwhile. Not merely
+            # "nothing answered lately": after a quiet spell nobody asked, and a burst must not be refused.
+            silent = self.clock() - max(state.last_answer, state.busy_since) > self.stall_after
             if state.in_flight >= self.limit and silent:
                 if trial:
                     state.trial = False
                 raise Unavailable(f"服务 {service} 繁忙，请稍后重试")
+            if state.in_flight == 0:
+                state.busy_since = self.clock()
             state.in_flight += 1
             return trial
 

@@ -29,6 +29,23 @@ def test_a_silent_service_holds_at_most_limit_calls_and_others_are_unaffected():
         pass
 
 
+def test_a_burst_after_a_quiet_spell_is_not_taken_for_a_stall():
+    """Nothing answered for a minute because nothing was asked: the burst's calls all go through."""
+    clock = Clock()
+    guard = ServiceGuard(limit=2, cooldown=1.0, stall_after=1.0, clock=clock)
+    with guard.admit("approval"):
+        guard.answered("approval")
+    clock.now += 60
+    with guard.admit("approval"), guard.admit("approval"), guard.admit("approval"):
+        clock.now += 0.5
+        with guard.admit("approval"):
+            pass
+        clock.now += 1.0  # now they have waited 1.5 s with no answer: stalled
+        with pytest.raises(Unavailable, match="繁忙"):
+            with guard.admit("approval"):
+                pass
+
+
 def test_timeout_opens_circuit_until_a_trial_call_answers():
     clock = Clock()
     guard = ServiceGuard(limit=5, cooldown=2.0, clock=clock)
