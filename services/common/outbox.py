@@ -70,6 +70,17 @@ def _remaining_after(ids: list[str]) -> list[dict]:
             {"$set": {"outbox_pending": {"$cond": [{"$gt": [{"$size": "$outbox"}, 0]}, True, "$$REMOVE"]}}}]
 
 
+EMPTIED = {"$unset": {"outbox": "", "outbox_pending": ""}}
+
+
+def _exactly(doc_id, ids: list[str]) -> dict:
+    """The document whose outbox is these events, in this order, and nothing else. (Positions rather
+    than `$all` on `outbox.event_id`: SecantusDB matches no document with `$all` on an array's field,
+    and a `$and` costs it its _id lookup.)"""
+    return {"_id": doc_id, "outbox": {"$size": len(ids)},
+            **{f"outbox.{position}.event_id": event_id for position, event_id in enumerate(ids)}}
+
+
 class OutboxRelay:
     """Publishes stored events. Flushes of one document are serialised in this process, so
     its events go out in the order they were stored; the sweep runs under a lease so several
@@ -119,7 +130,11 @@ class OutboxRelay:
             _failpoint(events)
             if events:
                 self.publish_batch(events)
-                relaxed(coll).update_one({"_id": doc_id}, _remaining_after([evt["event_id"] for evt in events]))
+                ids = [evt["event_id"] for evt in events]
+                # Usually the outbox holds exactly these: drop it whole (a plain update, and a smaller
+                # document for every later write); else keep what was stored meanwhile.
+                if not relaxed(coll).update_one(_exactly(doc_id, ids), EMPTIED).matched_count:
+                    relaxed(coll).update_one({"_id": doc_id}, _remaining_after(ids))
         return len(events)
 
     def relay(self, collection: str, doc_id, events: list[dict], backlog: bool = False) -> None:

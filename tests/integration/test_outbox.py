@@ -47,7 +47,7 @@ def test_flush_publishes_and_clears(service_config):
     database.cases.insert_one(new_document_with_events({"_id": "C-1", "status": "closed"}, [evt]))
     assert relay.flush("cases", "C-1") == 1
     doc = database.cases.find_one({"_id": "C-1"})
-    assert doc["outbox"] == [] and "outbox_pending" not in doc
+    assert not doc.get("outbox") and "outbox_pending" not in doc
     assert [b["event_id"] for b in drain(service_config, "evaluation", contracts.CASE_CLOSED)] == [evt["event_id"]]
 
 
@@ -94,10 +94,13 @@ def test_flush_of_stored_events_publishes_them_without_reading_and_keeps_the_res
     assert relay.flush("cases", "C-6", [mine]) == 1      # only what this writer stored
     doc = database.cases.find_one({"_id": "C-6"})
     assert [e["event_id"] for e in doc["outbox"]] == [earlier["event_id"]] and doc["outbox_pending"] is True
+    relay.flush("cases", "C-6", [mine])  # a repeat: as many events as the outbox holds, but not the same one
+    doc = database.cases.find_one({"_id": "C-6"})
+    assert [e["event_id"] for e in doc["outbox"]] == [earlier["event_id"]] and doc["outbox_pending"] is True
     assert relay.flush("cases", "C-6", [earlier]) == 1
     assert "outbox_pending" not in database.cases.find_one({"_id": "C-6"})
     assert [b["event_id"] for b in drain(service_config, "evaluation", contracts.CASE_CLOSED)] == [
-        mine["event_id"], earlier["event_id"]]
+        mine["event_id"], mine["event_id"], earlier["event_id"]]  # the repeat too: consumers are idempotent
 
 
 def test_two_flushes_of_one_document_do_not_interleave(service_config):
