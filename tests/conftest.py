@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import summary_lines
 
 from deploy import localstack  # issue 10: localstack.SECANTUS_DURABILITY, the database syncs on commit
 from deploy.localstack import PYTHON, ManagedProcess, RabbitNode, Stack, port_open, wait_for
@@ -91,3 +92,9 @@ def stack(broker, mongo_uri, test_var):
     platform.seed()
     yield platform
     platform.stop_services()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What tests asked to show even when they pass (tests/summary_lines.py)."""
+    for line in summary_lines.LINES:
+        terminalreporter.write_line(line)

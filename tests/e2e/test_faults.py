@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import summary_lines
 
 from deploy.localstack import Stack
 from services.common.masking import mask_name
@@ -417,6 +418,7 @@ def test_nothing_lost_or_duplicated_or_wrong_under_faults(fault_stack):
     }
     print("\nfault suite:", report)
     print("faults:", "; ".join(fault_log))
+    summary_lines.LINES.append(f"fault suite: {report}")
     print("notifications missing:", missing_notes[:5], "repeated:", repeated_notes[:5],
           "metrics delta:", metrics_problem or "= recount")
     for line in (lost[:10] + duplicated_numbers[:10] + wrong[:10] + tally.problems[:10]):
