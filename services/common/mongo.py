@@ -13,6 +13,7 @@ instead of holding a worker forever.
 import logging
 import threading
 
+import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, WriteConcern
 from pymongo.errors import OperationFailure
@@ -32,6 +33,9 @@ RELAXED = WriteConcern(w=1)
 # waited for an answer for two minutes with it set to 30 s (docs/resilience.md); with timeoutMS every read
 # of the answer has a deadline.
 CLIENT_TIMEOUTS = {"serverSelectionTimeoutMS": 10000, "connectTimeoutMS": 5000, "timeoutMS": 30000}
+# Seconds the start-up work (index builds, one-off migrations) may take: an index built on a large
+# collection of an existing deployment takes minutes, far past CLIENT_TIMEOUTS' 30 s per call.
+STARTUP_TIMEOUT_SECONDS = 3600
 # IndexOptionsConflict, IndexKeySpecsConflict: an index of that name exists with other options.
 INDEX_CONFLICTS = (85, 86)
 log = logging.getLogger(__name__)
@@ -43,6 +47,12 @@ def get_client(uri: str | None = None) -> MongoClient:
         if uri not in _clients:
             _clients[uri] = MongoClient(uri, tz_aware=True, w=1, journal=True, **CLIENT_TIMEOUTS)
         return _clients[uri]
+
+
+def startup():
+    """The time limit for a service's start-up database work (`with startup(): store.ensure_indexes()`):
+    it replaces the client's per-call limit inside the block."""
+    return pymongo.timeout(STARTUP_TIMEOUT_SECONDS)
 
 
 def relaxed(collection):
@@ -84,7 +94,8 @@ class Storage(DependencyProvider):
 
     def setup(self):
         self.store = self.store_class(service_database(self.container.service_name, self.container.config))
-        self.store.ensure_indexes()
+        with startup():
+            self.store.ensure_indexes()
 
     def get_dependency(self, worker_ctx):
         return self.store

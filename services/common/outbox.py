@@ -21,7 +21,7 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.errors import DuplicateKeyError
 
 from services.common.confirms import ConfirmedBatchPublisher
-from services.common.mongo import relaxed, service_database
+from services.common.mongo import relaxed, service_database, startup
 from services.common.routing import event_routing_key, parse_pools
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,8 @@ class Outbox(DependencyProvider):
         database = service_database(service, self.container.config)
         self.relay = OutboxRelay(database, self.collections, publish=None,
                                  publish_batch=lambda events: batches.publish([message(evt) for evt in events]))
-        self.relay.ensure_indexes()
+        with startup():
+            self.relay.ensure_indexes()
 
     def stop(self):
         if getattr(self, "batches", None) is not None:

@@ -10,7 +10,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common import policy
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
-from services.common.mongo import service_database
+from services.common.mongo import service_database, startup
 from services.common.rpc import rpc
 from services.intake.catalogue import changes_between, new_version, validate_item
 from services.intake.departments import seed_departments
@@ -25,10 +25,11 @@ class CatalogueSeed(DependencyProvider):
 
     def setup(self):
         store = IntakeStore(service_database(self.container.service_name, self.container.config))
-        store.ensure_indexes()
-        store.seed_departments(list(seed_departments().values()))
-        if store.catalogue_empty():
-            log.info("seeded %d catalogue items", store.seed_items(seed_items(), _now()))
+        with startup():
+            store.ensure_indexes()
+            store.seed_departments(list(seed_departments().values()))
+            if store.catalogue_empty():
+                log.info("seeded %d catalogue items", store.seed_items(seed_items(), _now()))
 
 
 def _now() -> str:
