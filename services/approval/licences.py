@@ -9,12 +9,11 @@ and a read in between finds the certificate in its case.
 import datetime as dt
 import logging
 
-from nameko.timer import timer
-
 from services.approval import certificates, existing_licences, results
 from services.approval.store import CERTIFICATES
 from services.common import contracts
 from services.common.config import float_setting, setting
+from services.common.entrypoints import timer
 from services.common.errors import Conflict, NotFound
 from services.common.localtime import local_today
 from services.common.rpc import rpc

@@ -3,13 +3,29 @@ import logging
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
+from nameko.timer import Timer
 
 from services.common.config import float_setting
 from services.common.errors import Unavailable
 from services.common.rpc import readiness_rpc
 
 log = logging.getLogger(__name__)
+
+
+class QuietTimer(Timer):
+    """nameko's timer, minus a traceback: a container killed before its timers started (a worker refusing
+    its configuration at setup) made nameko's Timer.kill fail on the thread it never spawned."""
+
+    def stop(self):
+        if self.gt is not None:
+            super().stop()
+
+    def kill(self):
+        if self.gt is not None:
+            super().kill()
+
+
+timer = QuietTimer.decorator
 
 
 class WorkerDeadline(DependencyProvider):

@@ -5,11 +5,9 @@ import base64
 import datetime as dt
 import uuid
 
-from nameko.timer import timer
-
 from services.common import contracts, policy
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper
+from services.common.entrypoints import OutboxSweeper, timer
 from services.common.errors import Conflict, Forbidden
 from services.common.handlers import handle
 from services.common.localtime import local_date, local_today

@@ -8,12 +8,10 @@ notice come from the shared working-day clock here, so no RPC sits in the path.
 import datetime as dt
 import logging
 
-from nameko.timer import timer
-
 from services.common import caselist, contracts, policy
 from services.common.config import float_setting, setting
 from services.common.context import RequestId
-from services.common.entrypoints import OutboxSweeper
+from services.common.entrypoints import OutboxSweeper, timer
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from services.common.localtime import local_today
 from services.common.mongo import Storage

@@ -12,11 +12,11 @@ import logging
 import time
 
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
 
 from services.common import contracts
 from services.common.config import setting
 from services.common.crypto import FieldCipher
+from services.common.entrypoints import timer
 from services.common.errors import Forbidden, InvalidInput, NotFound, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage

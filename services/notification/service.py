@@ -1,11 +1,10 @@
 """Notification service: turns events into messages for applicants, staff and
 supervisors, stores them (the in-app inbox) and sends them over SMS and email."""
-from nameko.timer import timer
 
 from services.common import contracts
 from services.common.config import setting
 from services.common.context import RequestId
-from services.common.entrypoints import Pingable
+from services.common.entrypoints import Pingable, timer
 from services.common.errors import InvalidInput, field_error
 from services.common.handlers import handle
 from services.common.mongo import Storage
