@@ -29,9 +29,9 @@ RELAXED = WriteConcern(w=1)
 # choosing a server, waiting for a pooled connection, sending and every wait for the answer (a cursor's
 # each batch on its own), and the server is told the same limit (maxTimeMS). Above the slowest legitimate
 # operation (a scan of a large collection on a loaded 2-core machine), far below "forever".
-# socketTimeoutMS alone was not enough under eventlet: in the fault suite a restarted service's update
-# waited for an answer for two minutes with it set to 30 s (docs/resilience.md); with timeoutMS every read
-# of the answer has a deadline.
+# In the fault suite a restarted service's update once waited two minutes for an answer with
+# socketTimeoutMS at 30 s, and once more with timeoutMS set (cause not found, docs/resilience.md);
+# WorkerDeadline is the backstop for such a wait.
 CLIENT_TIMEOUTS = {"serverSelectionTimeoutMS": 10000, "connectTimeoutMS": 5000, "timeoutMS": 30000}
 # Seconds the start-up work (index builds, one-off migrations) may take: an index built on a large
 # collection of an existing deployment takes minutes, far past CLIENT_TIMEOUTS' 30 s per call.
