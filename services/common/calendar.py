@@ -89,11 +89,10 @@ class OfficialCalendar:
             self._admin_years.add(int(year))
             self._holidays.update(parse_date(d) for d in entry.get("holidays", ()))
             self._workdays.update(parse_date(d) for d in entry.get("workdays", ()))
-        self._bundled: dict[int, bool] = {}
 
     def has_data(self, year: int) -> bool:
         """True when the year's holidays are known (bundled or entered by an admin)."""
-        return year in self._admin_years or self._bundled_has(year)
+        return year in self._admin_years or bundled_has_year(year)
 
     def is_estimated(self, day: dt.date) -> bool:
         return not self.has_data(day.year)
@@ -103,14 +102,9 @@ class OfficialCalendar:
             return True
         if day in self._holidays:
             return False
-        if day.year in _BUNDLED_YEARS:
+        if bundled_has_year(day.year):
             return bundled_is_workday(day)
         return day.weekday() < 5
-
-    def _bundled_has(self, year: int) -> bool:
-        if year not in self._bundled:
-            self._bundled[year] = bundled_has_year(year)
-        return self._bundled[year]
 
 
 def year_view(year: int, admin_entry: Mapping | None = None) -> dict:

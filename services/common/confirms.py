@@ -13,7 +13,7 @@ import time
 
 from kombu import Connection, Producer
 
-from services.common.publisher import CONNECT_TIMEOUT
+from services.common.publisher import CONNECT_TIMEOUT, drop_connection
 
 PERSISTENT = 2
 
@@ -63,10 +63,7 @@ class ConfirmedBatchPublisher:
     def close(self) -> None:
         connection, self._connection, self._producer = self._connection, None, None
         if connection is not None:
-            try:
-                connection.collect()   # no closing handshake: a half-open socket must not hold us
-            except Exception:   # already broken: nothing left to close cleanly
-                pass
+            drop_connection(connection)
 
     def publish(self, messages: list[tuple[dict, str, dict]]) -> None:
         if not messages:

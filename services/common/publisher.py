@@ -85,7 +85,12 @@ class SafePublisher(Publisher):
 def discard(producer) -> None:
     """Drop the producer's connection without a closing handshake: whatever the broker still owes it
     (a late confirm, a half-read frame) goes with it. The pool reconnects on the next use."""
+    drop_connection(producer.connection)
+
+
+def drop_connection(connection) -> None:
+    """Let go of a connection without a closing handshake: a half-open socket must not hold us."""
     try:
-        producer.connection.collect()
+        connection.collect()
     except Exception:  # already gone
-        log.debug("discarding a publishing connection failed", exc_info=True)
+        log.debug("dropping a publishing connection failed", exc_info=True)

@@ -192,10 +192,10 @@ class EvaluationStore(CounterStore):
                 continue  # another worker moved the document on: read it again
             # Ours: the document now counts what it contributes, and holds this delta until it is applied.
             # No read back: whoever changes the document next reconciles it after (the sweep, after a crash).
-            if delta and time.monotonic() - read_at <= STALE_SECONDS:
+            if delta:
+                if time.monotonic() - read_at > STALE_SECONDS:
+                    continue  # too long since the read to apply from memory: the pending branch applies it
                 self._settle(coll, collection, doc_id, update["$set"]["counters_pending"])
-            elif delta:
-                continue
             return
         raise RuntimeError(f"could not reconcile counters of {collection}/{doc_id}")
 
@@ -207,7 +207,7 @@ class EvaluationStore(CounterStore):
 
     def still_pending(self, collection: str, doc_id, delta_id: str) -> bool:
         """Does the document still hold this delta (a crash left it to be applied and cleared)?"""
-        return bool(self.db[collection].count_documents({"_id": doc_id, "counters_pending.id": delta_id}, limit=1))
+        return delta_id in self.pending_among([{"_id": delta_id, "source": [collection, doc_id]}])
 
     def pending_among(self, records: list[dict]) -> set[str]:
         """The ids of those finished deltas (counter_applied records) whose document still holds them."""

@@ -113,10 +113,9 @@ class ProvinceFeeds:
 
     @timer(interval=FEED_NUMBER_SECONDS)
     def number_feed(self):
-        """Numbers the changes stored since the last tick, in one pass (a lease, a read, one write each,
+        """Numbers the changes stored since the last tick, in one pass (a read, a lease, one write each,
         the lease back): per event, numbering cost four more database calls under a burst."""
-        if self.province.has_unnumbered():
-            self.province.number_changes()
+        self.province.number_changes()
 
     # --- change feed ------------------------------------------------------------------------
     @rpc
@@ -126,8 +125,7 @@ class ProvinceFeeds:
         if after is None:
             raise InvalidInput("游标无效", [field_error("cursor", "应为上一页返回的 next_cursor")])
         limit = max(1, min(int(limit), 500))
-        if self.province.has_unnumbered():
-            self.province.number_changes()  # a reader sees every change stored before it asked
+        self.province.number_changes()  # a reader sees every change stored before it asked
         found = self.province.read_changes(after, limit, client)
         next_cursor = str(found[-1]["seq"]) if found else str(after)
         return {"changes": found, "next_cursor": next_cursor}

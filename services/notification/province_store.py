@@ -73,15 +73,15 @@ class ProvinceStore:
         except DuplicateKeyError:
             pass  # the same event again: already stored (numbered or about to be)
 
-    def has_unnumbered(self) -> bool:
-        return self.changes.find_one({"unnumbered": True}, {"_id": 1}) is not None
-
     def number_changes(self, batch: int = 200, lease_seconds: float = 30.0) -> int:
         """Give every unnumbered change the next seq, oldest first; returns how many were numbered.
 
-        One numberer at a time (a lease on a tiny lock document): others return at once and leave
-        their change to the holder, the next event or the timer. The unique index on seq still
+        Nothing waiting (one indexed read): nothing else is done, no lease taken; the timer asks
+        twice a second. One numberer at a time (a lease on a tiny lock document): others return at
+        once and leave their change to the holder or the next tick. The unique index on seq still
         guards against a lease that expired under a stalled holder."""
+        if self.changes.find_one({"unnumbered": True}, {"_id": 1}) is None:
+            return 0
         now = time.time()
         try:
             taken = self.locks.update_one({"_id": "changes", "until": {"$lt": now}},
