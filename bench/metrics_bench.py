@@ -95,7 +95,7 @@ def case_events(number: int, rng: random.Random) -> list[dict]:
 
 
 def fact_document(events: list[dict]) -> dict:
-    """The case_facts document the service stores after handling these events (record_facts, reconcile)."""
+    """The case_facts document the service stores after handling these events (record_facts)."""
     doc = {"_id": events[0]["case_no"], "events": []}
     for event in events:
         doc.update(facts_from(event))
@@ -175,7 +175,7 @@ def generate(task: tuple) -> tuple[dict, dict]:
 def load(db, size: int, mode: str, batch: int, workers: int) -> tuple[float, int, dict]:
     """Generate `size` cases (in `workers` processes), insert their documents (--load all) and the counters."""
     started = time.perf_counter()
-    for name in ("case_facts", "ratings", "complaints", "metric_counters", "counter_applied", "bench_meta"):
+    for name in ("case_facts", "ratings", "complaints", "metric_counters", "counter_folds", "bench_meta"):
         db[name].drop()
     store = EvaluationStore(db)
     store.ensure_indexes()
@@ -194,7 +194,7 @@ def load(db, size: int, mode: str, batch: int, workers: int) -> tuple[float, int
                 inserted[name] += len(documents)
             log(f"{size:,}: {min(done * chunk, size):,} cases generated, inserted {inserted}")
     log(f"{size:,}: generated in {time.perf_counter() - started:.0f} s; inserting {len(totals):,} counters")
-    store.replace_counters(totals)  # what POST /v1/metrics/rebuild does with the summed contributions
+    store.replace_counters(totals, fold=0)  # what POST /v1/metrics/rebuild does with the summed contributions
     seconds = time.perf_counter() - started
     db.bench_meta.insert_one({"_id": "loaded", "size": size, "mode": mode, "seconds": seconds,
                               "counters": len(totals), "inserted": inserted})

@@ -1,32 +1,89 @@
 """metric_counters: one document per day, department, item and staff member,
 summed by the database ($match on indexed dimensions, then $group).
 
-A delta is applied to each counter at most once, however late it is replayed:
-the counter keeps the id of every delta it took (`applied`) and the update only
-matches a counter that has not taken this one. An id leaves the counter only
-once its delta is finished for good: the document that produced it has cleared
-it (`finish_delta` writes a `counter_applied` record first), and at least
-`APPLIED_RETAIN_SECONDS` have passed, longer than any reconcile may hold a delta
-it read (`STALE_SECONDS`), so no replay can come after the id is gone.
-`prune_applied` (the service's sweep) removes them; a counter holds only the ids
-of the last few minutes, however busy it is.
+A document (case facts, a rating, a complaint) keeps what it contributes to the
+counters (`counted`) and, in the same write that changes it, the difference as
+a delta in its `uncounted` list (`counting`). The fold (`fold`, the service's
+timer) adds the deltas waiting on every document to the counters in one pass,
+each exactly once however it crashes or overlaps:
+
+- one folder at a time (a lease on the fold document);
+- a fold is numbered and first written down whole (`open`: the deltas it took
+  and their sums per counter) before any counter moves;
+- each counter carries the number of the last fold it took (`fold`) and takes a
+  fold only if that number is lower, so a replay of an open fold (after a crash,
+  or by a holder whose lease expired) adds nothing twice;
+- the fold's deltas leave their documents by id after the counters took them,
+  and the fold closes; the next fold starts only after that.
+
+So the events of a case cost their own document's write, and a busy month's
+counters are written once per fold rather than once per event.
 """
 import datetime as dt
 import time
 
 from pymongo import ASCENDING, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.evaluation import counters
 
-# A reconcile applies a pending delta it read at most STALE_SECONDS ago (older: it reads again), with one
-# database call bounded by the client's timeoutMS (30 s, services/common/mongo.py); an id is kept at least
-# that long plus a wide margin. The shorter, the smaller the busiest counters' lists of ids: every update
-# of a counter rewrites its list (at 300 s, over a thousand ids on a month's counter at 15 submissions a
-# second, and those updates were evaluation's slowest database work).
-APPLIED_RETAIN_SECONDS = 90  # a finished delta's id stays on its counters at least this long
-STALE_SECONDS = 20  # a reconcile re-reads a pending delta it read longer ago than this before applying it
+UNCOUNTED = "uncounted"  # on a document: the deltas the fold has yet to add to the counters
+FOLD_ID = "fold"
+COUNTED = (("case_facts", counters.FACT), ("ratings", counters.RATING), ("complaints", counters.COMPLAINT))
 DUPLICATE_KEY = 11000
+
+
+def counting(kind: str, doc: dict) -> dict:
+    """The update making a document (as it is after its change) count what it contributes: a new
+    `counted_seq` always (every writer guards on it), the contributions, and their difference from
+    what it counted before as a delta for the fold."""
+    seq = doc.get("counted_seq", 0) + 1
+    wanted = counters.contributions(kind, doc)
+    update: dict = {"$set": {"counted_seq": seq}}
+    if wanted != doc.get("counted", []):
+        update["$set"]["counted"] = wanted
+        delta = counters.difference(doc.get("counted"), wanted)
+        if delta:
+            update["$push"] = {UNCOUNTED: {
+                "id": f"{doc['_id']}:{seq}",
+                "delta": [[key, name, value] for key, fields in delta.items() for name, value in fields.items()]}}
+    if kind == counters.FACT:
+        due = counters.open_due(doc)
+        if due:
+            update["$set"]["open_due"] = due
+        elif doc.get("open_due"):
+            update["$unset"] = {"open_due": ""}
+    return update
+
+
+def counted_document(kind: str, doc: dict) -> dict:
+    """A new document with what it counts and its first delta (inserted in one write)."""
+    update = counting(kind, doc)
+    pushed = update.get("$push", {}).get(UNCOUNTED)
+    return {**doc, **update["$set"], **({UNCOUNTED: [pushed]} if pushed else {})}
+
+
+def with_counting(kind: str, after: dict, update: dict) -> dict:
+    """`update` (under a version guard) and what it changes in the counters: `after` is the document
+    as the update leaves it."""
+    merged = {op: dict(fields) for op, fields in update.items()}
+    for op, fields in counting(kind, after).items():
+        merged.setdefault(op, {}).update(fields)
+    return merged
+
+
+def count_guard(doc: dict) -> dict:
+    """Matches the document only as it was read (for `counting`'s update)."""
+    return {"_id": doc["_id"], "counted_seq": doc.get("counted_seq") or {"$exists": False}}
+
+
+def summed(deltas: list[list]) -> dict:
+    """{counter_id: {field: total}} of many deltas' [[counter_id, field, value], ...], zeros left out."""
+    totals: dict = {}
+    for key, name, value in deltas:
+        fields = totals.setdefault(key, {})
+        fields[name] = fields.get(name, 0) + value
+    return {key: {n: v for n, v in fields.items() if v} for key, fields in totals.items() if any(fields.values())}
 
 
 def whole_months(date_from, date_to) -> tuple[str, str] | None:
@@ -81,70 +138,108 @@ class CounterStore:
     def __init__(self, db):
         self.db = db
         self.metric_counters = db.metric_counters
-        self.counter_applied = db.counter_applied
+        self.counter_folds = db.counter_folds
 
     def ensure_indexes(self):
         self.metric_counters.create_index([("grain", ASCENDING), ("day", ASCENDING)])
         self.metric_counters.create_index([("grain", ASCENDING), ("month", ASCENDING)])
         for dimension in ("department", "staff", "item_code"):
             self.metric_counters.create_index([(dimension, ASCENDING), ("grain", ASCENDING), ("day", ASCENDING)])
-        self.counter_applied.create_index([("at", ASCENDING)])
+        for collection, _ in COUNTED:
+            self.db[collection].create_index(UNCOUNTED, sparse=True)
 
-    def apply_delta(self, delta_id: str, delta: list[list]) -> None:
-        by_counter: dict = {}
-        for key, name, value in delta:
-            by_counter.setdefault(key, {})[name] = value
-        operations = [
-            UpdateOne({"_id": key, "applied": {"$ne": delta_id}},
-                      {"$inc": fields, "$setOnInsert": counters.dimensions(key), "$push": {"applied": delta_id}},
-                      upsert=True)
-            for key, fields in by_counter.items()
-        ]
-        if not operations:
-            return
+    # --- the fold ------------------------------------------------------------------
+    def fold(self, now: float | None = None, batch: int = 500, lease_seconds: float = 30.0) -> int:
+        """Add the deltas waiting on the documents to the counters (first any fold a crash left open);
+        how many deltas. Nothing waiting costs a few indexed reads and no write."""
+        if not self._fold_waiting():
+            return 0
+        return self._fold_held(now, batch, lease_seconds) or 0
+
+    def caught_up(self, timeout: float = 2.0) -> None:
+        """Fold what waits before a read of the counters, so the reader sees every change made before
+        it asked; a fold held by another worker is waited for, at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._fold_waiting() and time.monotonic() < deadline:
+            if self._fold_held() is None:
+                time.sleep(0.05)  # another worker folds (cooperative under eventlet)
+
+    def _fold_held(self, now: float | None = None, batch: int = 500, lease_seconds: float = 30.0) -> int | None:
+        """`fold` under the lease; None when another worker holds it."""
+        now = time.time() if now is None else now
         try:
-            self.metric_counters.bulk_write(operations, ordered=False)
-        except BulkWriteError as error:  # a duplicate key: that counter took this delta already
-            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-                raise
+            taken = self.counter_folds.update_one({"_id": FOLD_ID, "until": {"$lt": now}},
+                                                  {"$set": {"until": now + lease_seconds}}, upsert=True)
+        except DuplicateKeyError:
+            return None
+        if not (taken.matched_count or taken.upserted_id):
+            return None
+        try:
+            state = self.counter_folds.find_one({"_id": FOLD_ID})
+            if state.get("open"):
+                self._apply_fold(state["seq"], state["sources"], state["sums"])
+            return self._fold_batch(state.get("seq", 0), batch)
+        finally:
+            self.counter_folds.update_one({"_id": FOLD_ID, "until": now + lease_seconds}, {"$set": {"until": 0}})
 
-    def finish_delta(self, delta_id: str, delta: list[list], source: list, now: float | None = None) -> None:
-        """Note that every counter of a delta took it (before its document clears it), so the
-        sweep may later remove its id from them."""
-        # `at` is refreshed by every finish (a replay after a crash too): the retention counts from the last
-        self.counter_applied.update_one(
-            {"_id": delta_id}, {"$set": {"at": time.time() if now is None else now},
-                                "$setOnInsert": {"keys": sorted({key for key, _, _ in delta}), "source": source}},
-            upsert=True)
+    def _fold_waiting(self) -> bool:
+        if (self.counter_folds.find_one({"_id": FOLD_ID, "open": True}, {"_id": 1}) is not None):
+            return True
+        return any(self.db[collection].find_one({UNCOUNTED: {"$exists": True}}, {"_id": 1}) is not None
+                   for collection, _ in COUNTED)
 
-    def prune_applied(self, pending_among, now: float | None = None, limit: int = 500) -> int:
-        """Remove from the counters the ids of deltas finished more than APPLIED_RETAIN_SECONDS ago whose
-        document no longer holds them (`pending_among(records)`: the ids of those still held); how many.
+    def _fold_batch(self, last_seq: int, batch: int) -> int:
+        sources, deltas = [], []
+        for collection, _ in COUNTED:
+            for doc in self.db[collection].find({UNCOUNTED: {"$exists": True}}, {UNCOUNTED: 1}).limit(batch):
+                sources.append([collection, doc["_id"], [entry["id"] for entry in doc[UNCOUNTED]]])
+                deltas += [entry for pending in doc[UNCOUNTED] for entry in pending["delta"]]
+        if not sources:
+            return 0
+        seq = last_seq + 1
+        sums = [[key, name, value] for key, fields in summed(deltas).items() for name, value in fields.items()]
+        guard = {"_id": FOLD_ID, "seq": last_seq} if last_seq else {"_id": FOLD_ID, "seq": {"$exists": False}}
+        if not self.counter_folds.update_one(guard, {"$set": {"seq": seq, "open": True, "sources": sources,
+                                                              "sums": sums}}).matched_count:
+            return 0  # our lease expired and another folder moved on
+        self._apply_fold(seq, sources, sums)
+        return sum(len(ids) for _, _, ids in sources)
 
-        In one pass: one $pull per counter for all its ids, not one write per delta (each write rewrites
-        the counter with its whole list of ids: per delta, pruning cost as much as counting)."""
-        cutoff = (time.time() if now is None else now) - APPLIED_RETAIN_SECONDS
-        records = list(self.counter_applied.find({"at": {"$lt": cutoff}}).sort("at", ASCENDING).limit(limit))
-        held = pending_among(records)  # a crash after it was noted: the sweep applies (skips) and clears it first
-        done = [record for record in records if record["_id"] not in held]
-        by_key: dict = {}
-        for record in done:
-            for key in record["keys"]:
-                by_key.setdefault(key, []).append(record["_id"])
-        if by_key:
-            self.metric_counters.bulk_write(
-                [UpdateOne({"_id": key}, {"$pull": {"applied": {"$in": ids}}}) for key, ids in by_key.items()],
-                ordered=False)
-        if done:
-            self.counter_applied.delete_many({"_id": {"$in": [record["_id"] for record in done]}})
-        return len(done)
+    def _apply_fold(self, seq: int, sources: list, sums: list) -> None:
+        """Apply a written-down fold: counters that have not taken it, then its deltas off their documents."""
+        self._apply_counters(seq, sums)
+        by_collection: dict = {}
+        for collection, doc_id, ids in sources:
+            doc_ids, delta_ids = by_collection.setdefault(collection, ([], []))
+            doc_ids.append(doc_id)
+            delta_ids += ids
+        for collection, (doc_ids, delta_ids) in by_collection.items():
+            coll = self.db[collection]
+            coll.update_many({"_id": {"$in": doc_ids}}, {"$pull": {UNCOUNTED: {"id": {"$in": delta_ids}}}})
+            coll.update_many({"_id": {"$in": doc_ids}, UNCOUNTED: {"$size": 0}}, {"$unset": {UNCOUNTED: ""}})
+        self.counter_folds.update_one({"_id": FOLD_ID, "seq": seq},
+                                      {"$set": {"open": False}, "$unset": {"sources": "", "sums": ""}})
 
-    def replace_counters(self, totals: dict) -> None:
+    def _apply_counters(self, seq: int, sums: list) -> None:
+        """Add fold `seq`'s sums to each counter that has not taken it (a counter's `fold` is the last)."""
+        operations = [
+            UpdateOne({"_id": key, "fold": {"$not": {"$gte": seq}}},
+                      {"$inc": fields, "$set": {"fold": seq}, "$setOnInsert": counters.dimensions(key)}, upsert=True)
+            for key, fields in summed(sums).items()
+        ]
+        if operations:
+            try:
+                self.metric_counters.bulk_write(operations, ordered=False)
+            except BulkWriteError as error:  # a duplicate key: that counter took this fold already
+                if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                    raise
+
+    def replace_counters(self, totals: dict, fold: int) -> None:
+        """Counters from scratch: `fold` is the number of the last fold (any open one is in `totals`)."""
         self.metric_counters.delete_many({})
-        self.counter_applied.delete_many({})
         batch = []
         for key, fields in totals.items():
-            document = {"_id": key, **counters.dimensions(key), "applied": []}
+            document = {"_id": key, **counters.dimensions(key), "fold": fold}
             for name, value in fields.items():
                 if "." in name:
                     group, sub = name.split(".", 1)

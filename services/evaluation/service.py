@@ -25,6 +25,7 @@ from services.evaluation import (
     ratings,
     reports,
 )
+from services.evaluation.counters_store import with_counting
 from services.evaluation.dependencies import EvaluationSettings
 from services.evaluation.facts import facts_from
 from services.evaluation.facts import local_date as day_of
@@ -32,6 +33,8 @@ from services.evaluation.store import EvaluationStore
 from services.evaluation.views import complaint_view, follow_up_view, rating_view
 
 SWEEP_SECONDS = 10
+# The counters take the deltas the documents' writes left, twice a second (services/evaluation/counters_store.py).
+FOLD_SECONDS = 0.5
 
 
 def _now() -> dt.datetime:
@@ -72,7 +75,10 @@ class EvaluationService(OutboxSweeper):
 
     def _record(self, event: dict) -> None:
         self.store.record_facts(event["case_no"], event["event_id"], facts_from(event))
-        self.store.reconcile("case_facts", counters.FACT, event["case_no"])
+
+    @timer(interval=FOLD_SECONDS)
+    def fold_counters(self):
+        self.store.fold()
 
     # --- accountability sources from approval ------------------------------------
     @handle(contracts.AUTHORITY_VIOLATION)
@@ -119,8 +125,7 @@ class EvaluationService(OutboxSweeper):
             department=doc["department"], item_code=doc["item_code"], owner=doc["owner"], level=level,
             bad=doc["bad"], comment=mask_text(comment) if comment else None, channel=channel,
         )
-        self.store.add_rating(new_document_with_events(doc, [event]))
-        self.store.reconcile("ratings", counters.RATING, doc["_id"])
+        self.store.add_rating(new_document_with_events(doc, [event]))  # counted in the same write
         self.outbox.flush("ratings", doc["_id"])
         return rating_view(doc)
 
@@ -147,9 +152,10 @@ class EvaluationService(OutboxSweeper):
             owner=doc.get("owner"), status=step.state, action=action,
             outcome=step.changes.get("outcome", doc["follow_up"].get("outcome")),
             note=mask_text(step.entry.get("note") or "") or None, rectify_by=doc["follow_up"]["rectify_by"])
-        if not update_with_events(self.store.ratings, doc["_id"], doc.get("version"), update, [event]):
+        after = {**doc, "follow_up": {**doc["follow_up"], **step.changes}}
+        if not update_with_events(self.store.ratings, doc["_id"], doc.get("version"),
+                                  with_counting(counters.RATING, after, update), [event]):
             raise Conflict("回访整改已被他人更新，请刷新后重试")
-        self.store.reconcile("ratings", counters.RATING, doc["_id"])
         self.outbox.flush("ratings", doc["_id"])
         return self.get_follow_up(follow_up_id)
 
@@ -173,8 +179,7 @@ class EvaluationService(OutboxSweeper):
             contracts.COMPLAINT_RECEIVED, request_id=self.request_id, complaint_id=doc["_id"],
             department=fields["department"], case_no=fields["case_no"], subject=mask_text(fields["subject"]),
         )
-        self.store.add_complaint(new_document_with_events(doc, [event]))
-        self.store.reconcile("complaints", counters.COMPLAINT, doc["_id"])
+        self.store.add_complaint(new_document_with_events(doc, [event]))  # counted in the same write
         self.outbox.flush("complaints", doc["_id"])
         return complaint_view(doc, today)
 
@@ -204,11 +209,11 @@ class EvaluationService(OutboxSweeper):
             department=doc["department"], case_no=doc.get("case_no"), subject=mask_text(doc["subject"]),
             status=step.status, action=action, submitted_by=doc.get("submitted_by"),
             reply=mask_text(changes.get("reply") or "") or None)
-        update = {"$set": changes, "$push": {"history": step.entry}}
+        update = with_counting(counters.COMPLAINT, {**doc, **changes},
+                               {"$set": changes, "$push": {"history": step.entry}})
         if not update_with_events(self.store.complaints, complaint_id, doc.get("version"), update, [event]):
             raise Conflict("投诉已被他人更新，请刷新后重试")
         self._write_pending_record(complaint_id, step.accountability)
-        self.store.reconcile("complaints", counters.COMPLAINT, complaint_id)
         self.outbox.flush("complaints", complaint_id)
         return self.get_complaint(complaint_id)
 
@@ -240,10 +245,12 @@ class EvaluationService(OutboxSweeper):
     @rpc
     def metrics(self, department=None, date_from=None, date_to=None, staff=None, item_code=None, period=None,
                 by=None):
+        self.store.caught_up()
         return queries.metrics(self.store, department, date_from, date_to, staff, item_code, period, by)
 
     @rpc
     def rankings(self, period):
+        self.store.caught_up()
         return queries.rankings(self.store, period)
 
     @rpc
@@ -256,6 +263,7 @@ class EvaluationService(OutboxSweeper):
 
     @rpc
     def monthly_report(self, period, department=None, fmt="xlsx"):
+        self.store.caught_up()
         data = queries.report_data(self.store, period, department)
         content, content_type, suffix = reports.render(data, fmt)
         return {"filename": f"monthly-report-{data['period']}{'-' + department if department else ''}.{suffix}",
@@ -270,9 +278,6 @@ class EvaluationService(OutboxSweeper):
     # --- the sweep: what a crash left half-done, and overdue follow-ups -------------------------
     @timer(interval=SWEEP_SECONDS)
     def sweep_evaluation(self):
-        for collection, kind, doc_id in self.store.pending_reconciles():
-            self.store.reconcile(collection, kind, doc_id)
-        self.store.prune_applied_ids()
         for doc in self.store.complaints.find({"accountability_pending": {"$exists": True}}).limit(200):
             self._write_pending_record(doc["_id"], doc["accountability_pending"])
         today = local_today()

@@ -3,19 +3,28 @@
 accountability records, metric_counters (pre-aggregated) and settings.
 
 Case facts remember the ids of the events applied to them, so an event handled
-twice changes nothing the second time. Counters follow the documents through
-`reconcile` (see services/evaluation/counters.py).
+twice changes nothing the second time. Each write of a document also writes
+what it changes in the counters, which the fold adds to them
+(services/evaluation/counters_store.py).
 """
-import time
-
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import Conflict, NotFound
 from services.evaluation import counters
-from services.evaluation.counters_store import STALE_SECONDS, CounterStore, match_stages
+from services.evaluation.counters_store import (
+    COUNTED,
+    FOLD_ID,
+    UNCOUNTED,
+    CounterStore,
+    count_guard,
+    counted_document,
+    counting,
+    match_stages,
+)
 
-HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, "counters_pending": 0, "events": 0}
+HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, UNCOUNTED: 0, "events": 0}
+CHANGING = {"outbox": 0, "outbox_pending": 0, UNCOUNTED: 0}  # what a transition reads: it counts its change
 
 
 class EvaluationStore(CounterStore):
@@ -41,24 +50,38 @@ class EvaluationStore(CounterStore):
         self.complaints.create_index([("status", ASCENDING), ("due", ASCENDING)])
         self.accountability.create_index([("year", ASCENDING), ("department", ASCENDING)])
         self.accountability.create_index([("year", ASCENDING), ("username", ASCENDING)])
-        for collection in (self.case_facts, self.ratings, self.complaints):
-            collection.create_index("counters_pending", sparse=True)
+        self._count_the_new_way()
+
+    def _count_the_new_way(self) -> None:
+        """Counters kept by an earlier version (each with the ids of the deltas it took, a delta pending
+        per document) are rebuilt once from the documents, which know what they contribute."""
+        if "counter_applied" in self.db.list_collection_names() or self.metric_counters.find_one(
+                {"applied": {"$exists": True}}, {"_id": 1}) or any(self.db[name].find_one(
+                {"counters_pending": {"$exists": True}}, {"_id": 1}) for name, _ in COUNTED):
+            self.rebuild_counters()
+            for name, _ in COUNTED:
+                self.db[name].update_many({"counters_pending": {"$exists": True}}, {"$unset": {"counters_pending": ""}})
+                if "counters_pending_1" in self.db[name].index_information():
+                    self.db[name].drop_index("counters_pending_1")
+            self.db.drop_collection("counter_applied")
 
     # --- case facts -------------------------------------------------------------
     def record_facts(self, case_no: str, event_id: str, facts: dict) -> bool:
-        """Apply one event's facts once; False if this event was already applied."""
-        for _ in range(3):
+        """Apply one event's facts, and what they change in the counters, in one write; False if this
+        event was applied already."""
+        for _ in range(10):
+            doc = self.case_facts.find_one({"_id": case_no}, {"outbox": 0})
+            if doc is not None and event_id in doc.get("events", []):
+                return False
+            update = counting(counters.FACT, {**(doc or {"_id": case_no}), **facts})
+            update["$set"].update(facts)
+            update.setdefault("$push", {})["events"] = event_id
             try:
-                self.case_facts.update_one(
-                    {"_id": case_no, "events": {"$ne": event_id}},
-                    {"$set": facts, "$addToSet": {"events": event_id}},
-                    upsert=True,
-                )
-                return True
+                if self.case_facts.update_one(count_guard(doc or {"_id": case_no}), update,
+                                              upsert=doc is None).matched_count or doc is None:
+                    return True
             except DuplicateKeyError:
-                # Either the event was applied already, or another event created the case first: retry.
-                if self.case_facts.count_documents({"_id": case_no, "events": event_id}, limit=1):
-                    return False
+                pass  # another event created the case first
         raise RuntimeError(f"could not record facts of {case_no}")
 
     def facts(self, case_no: str) -> dict | None:
@@ -78,12 +101,12 @@ class EvaluationStore(CounterStore):
 
     def add_rating(self, document: dict) -> None:
         try:
-            self.ratings.insert_one(document)
+            self.ratings.insert_one(counted_document(counters.RATING, document))
         except DuplicateKeyError:
             raise Conflict(f"办件 {document['case_no']} 已评价，不能重复评价") from None
 
     def rating(self, rating_id: str) -> dict:
-        doc = self.ratings.find_one({"_id": rating_id, "follow_up": {"$exists": True}}, HIDDEN)
+        doc = self.ratings.find_one({"_id": rating_id, "follow_up": {"$exists": True}}, CHANGING)
         if doc is None:
             raise NotFound(f"回访整改 {rating_id} 不存在")
         return doc
@@ -105,10 +128,10 @@ class EvaluationStore(CounterStore):
 
     # --- complaints -----------------------------------------------------------------
     def add_complaint(self, document: dict) -> None:
-        self.complaints.insert_one(document)
+        self.complaints.insert_one(counted_document(counters.COMPLAINT, document))
 
     def complaint(self, complaint_id: str) -> dict:
-        doc = self.complaints.find_one({"_id": complaint_id}, HIDDEN)
+        doc = self.complaints.find_one({"_id": complaint_id}, CHANGING)
         if doc is None:
             raise NotFound(f"投诉 {complaint_id} 不存在")
         return doc
@@ -155,91 +178,12 @@ class EvaluationStore(CounterStore):
         self.settings.replace_one({"_id": name}, {"_id": name, **value}, upsert=True)
 
     # --- counters ------------------------------------------------------------------
-    def reconcile(self, collection: str, kind: str, doc_id) -> None:
-        """Bring the counters in line with one document: apply a delta left pending by a crash,
-        then the difference between what the document contributes now and what it did."""
-        coll = self.db[collection]
-        for _ in range(10):
-            read_at = time.monotonic()
-            doc = coll.find_one({"_id": doc_id}, {"outbox": 0, "events": 0})
-            if doc is None:
-                return
-            if doc.get("counters_pending"):
-                if time.monotonic() - read_at > STALE_SECONDS:
-                    continue  # read too long ago: its id may be pruned from the counters by now
-                self._settle(coll, collection, doc_id, doc["counters_pending"])
-                continue
-            wanted = counters.contributions(kind, doc)
-            extra = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
-            if wanted == doc.get("counted", []) and all(doc.get(k) == v for k, v in extra.items()):
-                return
-            seq = doc.get("counted_seq", 0)
-            delta = counters.difference(doc.get("counted"), wanted)
-            update = {"$set": {"counted": wanted, "counted_seq": seq + 1}}
-            for name, value in extra.items():
-                if value is None:
-                    update.setdefault("$unset", {})[name] = ""
-                else:
-                    update["$set"][name] = value
-            if delta:
-                update["$set"]["counters_pending"] = {
-                    "id": f"{doc_id}:{seq + 1}",
-                    "delta": [[key, name, value] for key, fields in delta.items() for name, value in fields.items()],
-                }
-            guard = {"_id": doc_id, "counted_seq": seq if seq else {"$exists": False},
-                     "counters_pending": {"$exists": False}}
-            if not coll.update_one(guard, update).matched_count:
-                continue  # another worker moved the document on: read it again
-            # Ours: the document now counts what it contributes, and holds this delta until it is applied.
-            # No read back: whoever changes the document next reconciles it after (the sweep, after a crash).
-            if delta:
-                if time.monotonic() - read_at > STALE_SECONDS:
-                    continue  # too long since the read to apply from memory: the pending branch applies it
-                self._settle(coll, collection, doc_id, update["$set"]["counters_pending"])
-            return
-        raise RuntimeError(f"could not reconcile counters of {collection}/{doc_id}")
-
-    def _settle(self, coll, collection: str, doc_id, pending: dict) -> None:
-        """Apply a document's pending delta to the counters (at most once each), note it, clear it."""
-        self.apply_delta(pending["id"], pending["delta"])
-        self.finish_delta(pending["id"], pending["delta"], [collection, doc_id])
-        coll.update_one({"_id": doc_id, "counters_pending.id": pending["id"]}, {"$unset": {"counters_pending": ""}})
-
-    def still_pending(self, collection: str, doc_id, delta_id: str) -> bool:
-        """Does the document still hold this delta (a crash left it to be applied and cleared)?"""
-        return delta_id in self.pending_among([{"_id": delta_id, "source": [collection, doc_id]}])
-
-    def pending_among(self, records: list[dict]) -> set[str]:
-        """The ids of those finished deltas (counter_applied records) whose document still holds them."""
-        by_collection: dict = {}
-        for record in records:
-            collection, doc_id = record["source"]
-            by_collection.setdefault(collection, ([], []))
-            by_collection[collection][0].append(doc_id)
-            by_collection[collection][1].append(record["_id"])
-        held = set()
-        for collection, (doc_ids, delta_ids) in by_collection.items():
-            held.update(doc["counters_pending"]["id"] for doc in self.db[collection].find(
-                {"_id": {"$in": doc_ids}, "counters_pending.id": {"$in": delta_ids}}, {"counters_pending.id": 1}))
-        return held
-
-    def prune_applied_ids(self, now: float | None = None) -> int:
-        return self.prune_applied(self.pending_among, now)
-
-    def pending_reconciles(self, limit: int = 200) -> list[tuple[str, str, object]]:
-        """Documents a crash left with a delta not yet applied."""
-        found = []
-        for collection, kind in (("case_facts", counters.FACT), ("ratings", counters.RATING),
-                                 ("complaints", counters.COMPLAINT)):
-            found += [(collection, kind, d["_id"]) for d in
-                      self.db[collection].find({"counters_pending": {"$exists": True}}, {"_id": 1}).limit(limit)]
-        return found
-
     def rebuild_counters(self) -> dict:
-        """Recompute every counter from the stored facts, ratings and complaints (maintenance)."""
+        """Recompute every counter from the stored facts, ratings and complaints (maintenance, with the
+        window quiet: a document changed while it runs may be counted as it was before)."""
+        state = self.counter_folds.find_one({"_id": FOLD_ID}) or {}
         totals, seen = {}, {}
-        for collection, kind in (("case_facts", counters.FACT), ("ratings", counters.RATING),
-                                 ("complaints", counters.COMPLAINT)):
+        for collection, kind in COUNTED:
             coll, fixes = self.db[collection], []
             seen[collection] = 0
             for doc in coll.find({}, {"outbox": 0, "events": 0, "history": 0}):
@@ -248,11 +192,11 @@ class EvaluationStore(CounterStore):
                 for key, name, value in wanted:
                     fields = totals.setdefault(key, {})
                     fields[name] = fields.get(name, 0) + value
-                extra = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
-                if wanted != doc.get("counted") or doc.get("counters_pending") or any(
-                        doc.get(k) != v for k, v in extra.items()):
-                    update = {"$set": {"counted": wanted}, "$unset": {"counters_pending": ""}}
-                    for name, value in extra.items():
+                due = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
+                if wanted != doc.get("counted") or doc.get(UNCOUNTED) is not None or any(
+                        doc.get(k) != v for k, v in due.items()):
+                    update = {"$set": {"counted": wanted}, "$unset": {UNCOUNTED: ""}}
+                    for name, value in due.items():
                         if value is None:
                             update["$unset"][name] = ""
                         else:
@@ -263,6 +207,8 @@ class EvaluationStore(CounterStore):
                     fixes = []
             if fixes:
                 coll.bulk_write(fixes, ordered=False)
-        self.replace_counters(totals)
+        seq = state.get("seq", 0)
+        self.counter_folds.update_one({"_id": FOLD_ID}, {"$set": {"open": False, "seq": seq},
+                                                         "$unset": {"sources": "", "sums": ""}}, upsert=True)
+        self.replace_counters(totals, seq)
         return {"counters": len(totals), **seen}
-

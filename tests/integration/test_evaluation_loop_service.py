@@ -21,9 +21,7 @@ from services.common import contracts
 from services.common.errors import DomainError
 from services.common.localtime import local_today
 from services.common.mongo import service_database
-from services.evaluation.counters_store import APPLIED_RETAIN_SECONDS
 from services.evaluation.service import EvaluationService
-from services.evaluation.store import EvaluationStore
 
 MONTH = "2025-03"
 DEPARTMENTS = {"health": ("HEALTH-PUBLIC-PLACE-NEW", "HEALTH-LICENCE-REPLACE", "HEALTH-WATER-NEW"),
@@ -126,7 +124,7 @@ def test_a_month_of_events_agrees_with_an_independent_recount(evaluation):
     publish(*events, *events[:25])  # and some twice
     eventually(lambda: rpc.metrics(period=MONTH)["received"] == len(cases) and
                rpc.metrics(period=MONTH)["completed"] == recount(cases)["completed"] and
-               db.case_facts.count_documents({"counters_pending": {"$exists": True}}) == 0)
+               db.case_facts.count_documents({"uncounted": {"$exists": True}}) == 0)
     time.sleep(1)  # the duplicates are handled too
     scopes = [{}, {"department": "health"}, {"department": "market"}, {"staff": "clerk1"}, {"staff": "chief1"}]
     for scope in scopes:
@@ -144,84 +142,6 @@ def test_a_month_of_events_agrees_with_an_independent_recount(evaluation):
         assert picked(rpc.metrics(period=MONTH, **scope)) == recount(cases, **scope), scope
     with pytest.raises(DomainError):
         rpc.rebuild_metrics({"username": "c", "role": "clerk", "department": "health"})
-
-
-def test_a_crash_between_the_fact_and_the_counters_is_finished_once(evaluation):
-    publish, rpc, db = evaluation
-    events, cases = month_of_cases(seed=9)
-    publish(*events)
-    eventually(lambda: rpc.metrics(period=MONTH)["received"] == len(cases))
-    # as if the process died after storing the delta and applying it to the counters, before clearing it
-    fact = db.case_facts.find_one({"received_by": {"$ne": None}, "counted.0": {"$exists": True}})
-    delta = [[key, name, value] for key, name, value in fact["counted"]]
-    db.case_facts.update_one({"_id": fact["_id"]}, {"$set": {"counters_pending": {"id": "replayed", "delta": delta}}})
-    db.metric_counters.update_many({"_id": {"$in": [k for k, _, _ in delta]}}, {"$push": {"applied": "replayed"}})
-    before = picked(rpc.metrics(period=MONTH))
-    eventually(lambda: db.case_facts.count_documents({"counters_pending": {"$exists": True}}) == 0)
-    assert picked(rpc.metrics(period=MONTH)) == before == recount(cases)
-
-
-def test_a_delta_replayed_after_many_later_updates_still_counts_once(evaluation):
-    """A crash after a delta reached the counters and before its document cleared it; by the time it
-    is replayed, the same counters (the month's roll-up of the department) took a hundred other deltas."""
-    publish, rpc, db = evaluation
-    events, cases = month_of_cases(seed=12, prefix="A", count=30)
-    publish(*events)
-    eventually(lambda: rpc.metrics(period=MONTH)["received"] == len(cases) and
-               db.case_facts.count_documents({"counters_pending": {"$exists": True}}) == 0)
-    fact = db.case_facts.find_one({"department": "health", "received_by": {"$ne": None}})
-    delta = [[key, name, value] for key, name, value in fact["counted"]]
-    roll_up = f"month_department|{MONTH}|health|*|*"
-    assert roll_up in {key for key, _, _ in delta}
-    # the counters took the delta (as apply_delta does) ...
-    db.metric_counters.update_many({"_id": {"$in": [k for k, _, _ in delta]}}, {"$push": {"applied": "A-old:1"}})
-    # ... then many more updates reached them ...
-    later_events, later_cases = month_of_cases(seed=13, prefix="B", count=80)
-    publish(*later_events)
-    eventually(lambda: rpc.metrics(period=MONTH)["received"] == len(cases) + len(later_cases) and
-               db.case_facts.count_documents({"counters_pending": {"$exists": True}}) == 0)
-    before = db.metric_counters.find_one({"_id": roll_up})
-    assert before["received"] > 64  # well past what a capped list of recent ids would remember
-    all_cases = cases + later_cases
-    assert picked(rpc.metrics(period=MONTH)) == recount(all_cases)
-    # ... and only now is the delta replayed (the document still holds it), with an old event redelivered
-    db.case_facts.update_one({"_id": fact["_id"]}, {"$set": {"counters_pending": {"id": "A-old:1", "delta": delta}}})
-    publish(*[e for e in events if e["case_no"] == fact["_id"]])
-    eventually(lambda: db.case_facts.count_documents({"counters_pending": {"$exists": True}}) == 0)
-    time.sleep(1)  # the redelivered events are handled too
-    assert picked(rpc.metrics(period=MONTH)) == recount(all_cases)
-    for scope in ({"department": "health"}, {"staff": fact["received_by"]}):
-        assert picked(rpc.metrics(period=MONTH, **scope)) == recount(all_cases, **scope), scope
-
-    # the ids leave the counters once their deltas are finished and old enough, and nothing changes
-    assert db.counter_applied.count_documents({}) > 0
-    store = EvaluationStore(db)
-    assert store.prune_applied_ids(now=time.time() + APPLIED_RETAIN_SECONDS + 1) > 0
-    assert db.metric_counters.count_documents({"applied.0": {"$exists": True}}) == 0
-    assert db.counter_applied.count_documents({}) == 0
-    assert picked(rpc.metrics(period=MONTH)) == recount(all_cases)
-
-
-def test_an_unfinished_delta_keeps_its_id_on_the_counters(evaluation):
-    """The sweep never prunes the id of a delta its document still holds (a crash before clearing it)."""
-    publish, rpc, db = evaluation
-    events, cases = month_of_cases(seed=14, prefix="U", count=3)
-    publish(*events)
-    eventually(lambda: rpc.metrics(period=MONTH)["received"] == len(cases))
-    store = EvaluationStore(db)
-    fact = db.case_facts.find_one({"counted.0": {"$exists": True}})
-    delta = fact["counted"]
-    store.apply_delta("U-crash:1", delta)  # applied and noted, then the process died before clearing it
-    store.finish_delta("U-crash:1", delta, ["case_facts", fact["_id"]], now=0)
-    db.case_facts.update_one({"_id": fact["_id"]}, {"$set": {"counters_pending": {"id": "U-crash:1", "delta": delta}}})
-    # (the sweep may finish it meanwhile; until it does, pruning leaves the id in place)
-    if store.still_pending("case_facts", fact["_id"], "U-crash:1"):
-        store.prune_applied_ids(now=time.time() + APPLIED_RETAIN_SECONDS + 1)
-        if store.still_pending("case_facts", fact["_id"], "U-crash:1"):
-            assert db.metric_counters.count_documents({"applied": "U-crash:1"}) == len({k for k, _, _ in delta})
-    eventually(lambda: db.case_facts.count_documents({"counters_pending": {"$exists": True}}) == 0)
-    # the replay took nothing twice: the counters were raised once, by the apply above
-    assert rpc.metrics(period=MONTH)["received"] == len(cases) + 1
 
 
 def decided_case(publish, case_no="C-R1", owner="zhangsan", clerk="clerk1"):
