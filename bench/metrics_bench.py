@@ -295,7 +295,8 @@ def main() -> None:
         return
     var, port = Path(tempfile.mkdtemp(prefix="metrics-bench-")), free_port()
     server = ManagedProcess("mongo", [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port",
-                                      str(port), "--storage-path", str(var / "mongo"), "--log-level", "WARNING"],
+                                      str(port), "--storage-path", str(var / "mongo"), "--log-level", "WARNING",
+                                      "--standalone"],
                             {}, var / "mongo.log")
     server.start()
     try:

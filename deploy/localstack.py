@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # SecantusDB fsyncs its journal on every commit: a write it acknowledged survives kill -9
 # and power loss (services also ask for journaled writes, services/common/mongo.py).
-SECANTUS_DURABILITY = ("--sync-on-commit",)
+# Standalone: no replica-set advertisement, hence no oplog, which nothing here reads (no change
+# streams, no transactions); by default it writes an oplog entry for every document written.
+SECANTUS_FLAGS = ("--sync-on-commit", "--standalone")
 SERVICES = ("intake", "approval", "notification", "evaluation")
 DEV_ADMIN_PASSWORD = "admin-dev-2026"
 
@@ -253,7 +255,7 @@ class Stack:
             self.mongo = ManagedProcess(
                 "mongo",
                 [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(self.mongo_port),
-                 "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_DURABILITY],
+                 "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_FLAGS],
                 self.env, self.var / "logs" / "mongo.log",
             )
             self.mongo.start()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import summary_lines
 
-from deploy import localstack  # issue 10: localstack.SECANTUS_DURABILITY, the database syncs on commit
+from deploy import localstack  # issue 10: localstack.SECANTUS_FLAGS (syncs on commit, standalone)
 from deploy.localstack import PYTHON, ManagedProcess, RabbitNode, Stack, port_open, wait_for
 
 TEST_AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", 5692))
@@ -50,7 +50,7 @@ def mongo_uri(test_var):
     process = ManagedProcess(
         "mongo",
         [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(TEST_MONGO_PORT),
-         "--storage-path", str(test_var / "mongo"), "--log-level", "WARNING", *localstack.SECANTUS_DURABILITY],
+         "--storage-path", str(test_var / "mongo"), "--log-level", "WARNING", *localstack.SECANTUS_FLAGS],
         dict(os.environ), test_var / "logs" / "mongo.log",
     )
     process.start()

@@ -28,6 +28,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from services.evaluation import counters
 
 UNCOUNTED = "uncounted"  # on a document: the deltas the fold has yet to add to the counters
+# ... and `waiting: true` while it has any: the fold finds them by equality on a sparse index (SecantusDB
+# answers `$exists` by walking every key of the index, so a peek twice a second read the whole collection).
+WAITING = "waiting"
 FOLD_ID = "fold"
 COUNTED = (("case_facts", counters.FACT), ("ratings", counters.RATING), ("complaints", counters.COMPLAINT))
 DUPLICATE_KEY = 11000
@@ -47,6 +50,7 @@ def counting(kind: str, doc: dict) -> dict:
             update["$push"] = {UNCOUNTED: {
                 "id": f"{doc['_id']}:{seq}",
                 "delta": [[key, name, value] for key, fields in delta.items() for name, value in fields.items()]}}
+            update["$set"][WAITING] = True
     if kind == counters.FACT:
         due = counters.open_due(doc)
         if due:
@@ -146,7 +150,7 @@ class CounterStore:
         for dimension in ("department", "staff", "item_code"):
             self.metric_counters.create_index([(dimension, ASCENDING), ("grain", ASCENDING), ("day", ASCENDING)])
         for collection, _ in COUNTED:
-            self.db[collection].create_index(UNCOUNTED, sparse=True)
+            self.db[collection].create_index(WAITING, sparse=True)
 
     # --- the fold ------------------------------------------------------------------
     def fold(self, now: float | None = None, batch: int = 500, lease_seconds: float = 30.0) -> int:
@@ -185,15 +189,15 @@ class CounterStore:
     def _fold_waiting(self) -> bool:
         if (self.counter_folds.find_one({"_id": FOLD_ID, "open": True}, {"_id": 1}) is not None):
             return True
-        return any(self.db[collection].find_one({UNCOUNTED: {"$exists": True}}, {"_id": 1}) is not None
+        return any(self.db[collection].find_one({WAITING: True}, {"_id": 1}) is not None
                    for collection, _ in COUNTED)
 
     def _fold_batch(self, last_seq: int, batch: int) -> int:
         sources, deltas = [], []
         for collection, _ in COUNTED:
-            for doc in self.db[collection].find({UNCOUNTED: {"$exists": True}}, {UNCOUNTED: 1}).limit(batch):
-                sources.append([collection, doc["_id"], [entry["id"] for entry in doc[UNCOUNTED]]])
-                deltas += [entry for pending in doc[UNCOUNTED] for entry in pending["delta"]]
+            for doc in self.db[collection].find({WAITING: True}, {UNCOUNTED: 1}).limit(batch):
+                sources.append([collection, doc["_id"], [entry["id"] for entry in doc.get(UNCOUNTED, [])]])
+                deltas += [entry for pending in doc.get(UNCOUNTED, []) for entry in pending["delta"]]
         if not sources:
             return 0
         seq = last_seq + 1
@@ -216,7 +220,8 @@ class CounterStore:
         for collection, (doc_ids, delta_ids) in by_collection.items():
             coll = self.db[collection]
             coll.update_many({"_id": {"$in": doc_ids}}, {"$pull": {UNCOUNTED: {"id": {"$in": delta_ids}}}})
-            coll.update_many({"_id": {"$in": doc_ids}, UNCOUNTED: {"$size": 0}}, {"$unset": {UNCOUNTED: ""}})
+            coll.update_many({"_id": {"$in": doc_ids}, UNCOUNTED: {"$size": 0}},
+                             {"$unset": {UNCOUNTED: "", WAITING: ""}})
         self.counter_folds.update_one({"_id": FOLD_ID, "seq": seq},
                                       {"$set": {"open": False}, "$unset": {"sources": "", "sums": ""}})
 

@@ -16,6 +16,7 @@ from services.evaluation.counters_store import (
     COUNTED,
     FOLD_ID,
     UNCOUNTED,
+    WAITING,
     CounterStore,
     count_guard,
     counted_document,
@@ -23,8 +24,9 @@ from services.evaluation.counters_store import (
     match_stages,
 )
 
-HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, UNCOUNTED: 0, "events": 0}
-CHANGING = {"outbox": 0, "outbox_pending": 0, UNCOUNTED: 0}  # what a transition reads: it counts its change
+HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, UNCOUNTED: 0, WAITING: 0, "events": 0}
+# what a transition reads: it counts its own change
+CHANGING = {"outbox": 0, "outbox_pending": 0, UNCOUNTED: 0, WAITING: 0}
 
 
 class EvaluationStore(CounterStore):
@@ -195,7 +197,7 @@ class EvaluationStore(CounterStore):
                 due = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
                 if wanted != doc.get("counted") or doc.get(UNCOUNTED) is not None or any(
                         doc.get(k) != v for k, v in due.items()):
-                    update = {"$set": {"counted": wanted}, "$unset": {UNCOUNTED: ""}}
+                    update = {"$set": {"counted": wanted}, "$unset": {UNCOUNTED: "", WAITING: ""}}
                     for name, value in due.items():
                         if value is None:
                             update["$unset"][name] = ""

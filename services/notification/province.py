@@ -91,12 +91,14 @@ class ProvinceFeeds:
     def _province(self, event: dict) -> None:
         """Feed and webhooks for one event; idempotent (by event id)."""
         case_no = event.get("case_no")
-        self.province.remember_client(case_no, event.get("submitted_by"))
         status = changes.status_of(event)
         if status and case_no:
             self.province.add_change(event, status)  # numbered by `number_feed` (or a reader) within a moment
+        if not webhooks.may_reach_a_client(event):
+            return
+        self.province.remember_client(case_no, event.get("submitted_by"))
         client = event.get("submitted_by") or self.province.client_of(case_no)
-        if not client or event.get("event_type") not in webhooks.EVENTS:
+        if not client:
             return
         body = webhooks.payload(event, changes.webhook_status(event))
         for hook in self.province.webhooks_of(client):  # stored only: the timer sends (no HTTP in a handler)

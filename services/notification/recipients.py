@@ -85,6 +85,15 @@ def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[De
     return []
 
 
+def uses_contact(event: dict) -> bool:
+    """Can `plan` address the applicant over SMS or email for this event (so the stored contact is worth
+    reading)? False for the events most of a case's life is made of (received, status changes, closed)."""
+    event_type = event["event_type"]
+    if event_type == contracts.CASE_STATUS_CHANGED:
+        return event.get("action") in TOLD_IN_WRITING
+    return event_type in APPLICANT_EVENTS or event_type == contracts.APPLICATION_WITHDRAWN
+
+
 # --- issue 5: 电子监察 alerts, letter reminders, pauses and extensions told to the applicant ----
 ISSUE5_EVENTS = frozenset({contracts.SUPERVISION_ALERT, contracts.DELEGATION_EXPIRING, contracts.CASE_STATUS_CHANGED,
                            contracts.APPLICATION_WITHDRAWN})

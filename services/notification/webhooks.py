@@ -36,6 +36,13 @@ EVENTS = (
     contracts.CERTIFICATE_ISSUED, contracts.CASE_CLOSED, contracts.RATING_SUBMITTED, contracts.COMPLAINT_RECEIVED,
 )
 
+
+def may_reach_a_client(event: dict) -> bool:
+    """Can this event be for a webhook? Only API clients register them, and their cases come in over the
+    provincial channel: a window or online case (the channel is on every case event) is not looked up."""
+    return event["event_type"] in EVENTS and event.get("channel") in (None, "province")
+
+
 # Event fields a receiver may see, beyond the envelope (never the applicant, phone or ID number).
 PUBLIC_FIELDS = (
     "item_code", "item_name", "department", "channel", "previous_status", "action", "actor_role", "result",

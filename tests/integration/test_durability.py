@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pymongo.errors import PyMongoError
 
-from deploy.localstack import PYTHON, SECANTUS_DURABILITY, ManagedProcess, port_open, wait_for
+from deploy.localstack import PYTHON, SECANTUS_FLAGS, ManagedProcess, port_open, wait_for
 from services.common.mongo import get_client
 from services.intake.store import DuplicateCase, IntakeStore
 
@@ -27,7 +27,7 @@ def private_database(test_var):
     def start():
         process = ManagedProcess(
             "mongo-durable", [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-                              "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_DURABILITY],
+                              "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_FLAGS],
             dict(os.environ), test_var / "logs" / "mongo-durable.log")
         process.start()
         wait_for(lambda: port_open(port), "private SecantusDB")

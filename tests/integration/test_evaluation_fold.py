@@ -9,7 +9,7 @@ import pytest
 
 from services.common.mongo import service_database
 from services.evaluation import queries
-from services.evaluation.counters_store import FOLD_ID, UNCOUNTED
+from services.evaluation.counters_store import FOLD_ID, UNCOUNTED, WAITING
 from services.evaluation.facts import facts_from
 from services.evaluation.store import EvaluationStore
 from tests.integration.test_evaluation_loop_service import MONTH, month_of_cases, picked, recount
@@ -37,6 +37,7 @@ def assert_counts(store, cases):
     for scope in SCOPES:
         assert picked(queries.metrics(store, period=MONTH, **scope)) == recount(cases, **scope), scope
     assert store.case_facts.count_documents({UNCOUNTED: {"$exists": True}}) == 0
+    assert store.case_facts.count_documents({WAITING: {"$exists": True}}) == 0
 
 
 def test_deltas_wait_on_their_documents_until_a_fold_adds_them_once(store):

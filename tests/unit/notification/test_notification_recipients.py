@@ -1,5 +1,15 @@
+import pytest
+
 from services.common import contracts
-from services.notification.recipients import SUPERVISORS, Delivery, contact_from, department_staff, plan
+from services.notification.recipients import (
+    SUPERVISORS,
+    Delivery,
+    contact_from,
+    department_staff,
+    plan,
+    uses_contact,
+)
+from services.notification.webhooks import may_reach_a_client
 
 ALL = frozenset({"inbox", "sms", "email"})
 
@@ -52,3 +62,25 @@ def test_contact_keeps_only_usable_addresses():
     assert contact_from({"applicant": {"phone": "13812345678", "email": "a@b.cn"}}) == {
         "phone": "13812345678", "email": "a@b.cn"}
     assert contact_from({}) == {"phone": None, "email": None}
+
+
+NOTIFIED = sorted({event_type for service, event_type in contracts.SUBSCRIPTIONS if service == "notification"})
+
+
+@pytest.mark.parametrize("event_type", NOTIFIED)
+@pytest.mark.parametrize("action", [None, "pause_clock", "extend", "approve"])
+@pytest.mark.parametrize("owner", [None, "u"])
+def test_the_contact_is_read_whenever_a_plan_could_use_it(event_type, action, owner):
+    """`uses_contact` may skip the stored contact only where no plan addresses the applicant by SMS or email."""
+    event = evt(event_type, action=action, owner=owner, bad=True, submitted_by="u")
+    contact = {"phone": "13812345678", "email": "a@example.com"}
+    addressed = [d for d in plan(event, contact, ALL) if d.audience == "applicant" and d.channel != "inbox"]
+    assert uses_contact(event) == bool(addressed), (event_type, action)
+
+
+def test_only_provincial_cases_are_looked_up_for_webhooks():
+    assert may_reach_a_client(evt(contracts.CASE_DECIDED, channel="province"))
+    assert may_reach_a_client(evt(contracts.CASE_DECIDED))  # an event without its channel: looked up
+    assert not may_reach_a_client(evt(contracts.CASE_DECIDED, channel="window"))
+    assert not may_reach_a_client(evt(contracts.CASE_DECIDED, channel="online"))
+    assert not may_reach_a_client(evt(contracts.SUPERVISION_ALERT, channel="province"))  # not a webhook event
