@@ -172,7 +172,7 @@ class CounterStore:
         """`fold` under the lease; None when another worker holds it."""
         now = time.time() if now is None else now
         try:
-            taken = self.counter_folds.update_one({"_id": FOLD_ID, "until": {"$lt": now}},
+            taken = self.counter_folds.update_one({"_id": FOLD_ID, "until": {"$not": {"$gte": now}}},
                                                   {"$set": {"until": now + lease_seconds}}, upsert=True)
         except DuplicateKeyError:
             return None
@@ -182,7 +182,7 @@ class CounterStore:
             state = self.counter_folds.find_one({"_id": FOLD_ID})
             if state.get("open"):
                 self._apply_fold(state["seq"], state["sources"], state["sums"])
-            return self._fold_batch(state.get("seq", 0), batch)
+            return self._fold_batch(state, batch)
         finally:
             self.counter_folds.update_one({"_id": FOLD_ID, "until": now + lease_seconds}, {"$set": {"until": 0}})
 
@@ -192,7 +192,7 @@ class CounterStore:
         return any(self.db[collection].find_one({WAITING: True}, {"_id": 1}) is not None
                    for collection, _ in COUNTED)
 
-    def _fold_batch(self, last_seq: int, batch: int) -> int:
+    def _fold_batch(self, state: dict, batch: int) -> int:
         sources, deltas = [], []
         for collection, _ in COUNTED:
             for doc in self.db[collection].find({WAITING: True}, {UNCOUNTED: 1}).limit(batch):
@@ -200,9 +200,9 @@ class CounterStore:
                 deltas += [entry for pending in doc.get(UNCOUNTED, []) for entry in pending["delta"]]
         if not sources:
             return 0
-        seq = last_seq + 1
+        seq = state.get("seq", 0) + 1
         sums = [[key, name, value] for key, fields in summed(deltas).items() for name, value in fields.items()]
-        guard = {"_id": FOLD_ID, "seq": last_seq} if last_seq else {"_id": FOLD_ID, "seq": {"$exists": False}}
+        guard = {"_id": FOLD_ID, "seq": state["seq"] if "seq" in state else {"$exists": False}}
         if not self.counter_folds.update_one(guard, {"$set": {"seq": seq, "open": True, "sources": sources,
                                                               "sums": sums}}).matched_count:
             return 0  # our lease expired and another folder moved on

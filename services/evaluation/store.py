@@ -210,7 +210,7 @@ class EvaluationStore(CounterStore):
             if fixes:
                 coll.bulk_write(fixes, ordered=False)
         seq = state.get("seq", 0)
-        self.counter_folds.update_one({"_id": FOLD_ID}, {"$set": {"open": False, "seq": seq},
+        self.counter_folds.update_one({"_id": FOLD_ID}, {"$set": {"open": False, "seq": seq, "until": 0},
                                                          "$unset": {"sources": "", "sums": ""}}, upsert=True)
         self.replace_counters(totals, seq)
         return {"counters": len(totals), **seen}

@@ -53,6 +53,7 @@ class IntakeStore:
         self.items.create_index([("department", ASCENDING), ("category", ASCENDING)])
         self.applications.create_index([("department", ASCENDING), ("status", ASCENDING)])
         self.applications.create_index("owner")
+        self.applications.create_index("status")  # the time-limit timer's scan (a whole-collection read without)
         self.applications.create_index(KEY_INDEX, unique=True, name=KEY_INDEX,
                                         partialFilterExpression={KEY_INDEX: {"$type": "string"}})
 

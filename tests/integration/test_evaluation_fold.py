@@ -116,6 +116,7 @@ def test_counters_kept_the_earlier_way_are_rebuilt_once_at_start(store):
     doc = store.case_facts.find_one({})
     store.case_facts.update_one({"_id": doc["_id"]}, {"$set": {"counters_pending": {"id": "x", "delta": []}}})
     store.db.counter_applied.insert_one({"_id": "U0001:1", "at": 0})
+    store.counter_folds.delete_many({})  # it had no folds
     EvaluationStore(store.db).ensure_indexes()
     assert "counter_applied" not in store.db.list_collection_names()
     assert store.metric_counters.count_documents({"applied": {"$exists": True}}) == 0
