@@ -187,7 +187,7 @@ class CounterStore:
             self.counter_folds.update_one({"_id": FOLD_ID, "until": now + lease_seconds}, {"$set": {"until": 0}})
 
     def _fold_waiting(self) -> bool:
-        if (self.counter_folds.find_one({"_id": FOLD_ID, "open": True}, {"_id": 1}) is not None):
+        if self.counter_folds.find_one({"_id": FOLD_ID, "open": True}, {"_id": 1}) is not None:
             return True
         return any(self.db[collection].find_one({WAITING: True}, {"_id": 1}) is not None
                    for collection, _ in COUNTED)
