@@ -10,13 +10,14 @@ answering nothing on a half-open socket fails the call with a pymongo error
 within seconds (a 503 at the gateway, a retried event, the next timer tick),
 instead of holding a worker forever.
 """
+import contextlib
 import logging
 import threading
 
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient, WriteConcern
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.operations import IndexModel
 
 from services.common.config import database_name, setting
@@ -99,3 +100,16 @@ class Storage(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.store
+
+
+DUPLICATE_KEY = 11000
+
+
+@contextlib.contextmanager
+def duplicates_ignored():
+    """A bulk write whose only errors are duplicate keys (those documents were there already) succeeds."""
+    try:
+        yield
+    except BulkWriteError as error:
+        if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+            raise

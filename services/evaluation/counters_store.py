@@ -23,8 +23,9 @@ import datetime as dt
 import time
 
 from pymongo import ASCENDING, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
+from services.common.mongo import duplicates_ignored
 from services.evaluation import counters
 
 UNCOUNTED = "uncounted"  # on a document: the deltas the fold has yet to add to the counters
@@ -33,7 +34,6 @@ UNCOUNTED = "uncounted"  # on a document: the deltas the fold has yet to add to 
 WAITING = "waiting"
 FOLD_ID = "fold"
 COUNTED = (("case_facts", counters.FACT), ("ratings", counters.RATING), ("complaints", counters.COMPLAINT))
-DUPLICATE_KEY = 11000
 
 
 def counting(kind: str, doc: dict) -> dict:
@@ -233,11 +233,8 @@ class CounterStore:
             for key, fields in summed(sums).items()
         ]
         if operations:
-            try:
+            with duplicates_ignored():  # a duplicate key: that counter took this fold already
                 self.metric_counters.bulk_write(operations, ordered=False)
-            except BulkWriteError as error:  # a duplicate key: that counter took this fold already
-                if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-                    raise
 
     def replace_counters(self, totals: dict, fold: int) -> None:
         """Counters from scratch: `fold` is the number of the last fold (any open one is in `totals`)."""

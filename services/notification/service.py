@@ -127,12 +127,14 @@ class NotificationService(ProvinceFeeds, Pingable):
         self.store.remember_contact(case_no, contact_from(event))
         contact = self.store.contact_for(case_no) if uses_contact(event) else None
         now = utcnow()
+        messages = []
         for item in plan(event, contact, frozenset(self.delivery.channels)):
             rendered = render(event, item.audience, item.channel)
-            self.store.add({
+            messages.append({
                 "event_id": event["event_id"], "event": event["event_type"], "case_no": case_no,
                 "recipient": item.recipient, "audience": item.audience, "channel": item.channel,
                 "address": item.address, "title": rendered.title, "body": rendered.body,
                 "data": payload(event, webhook_status(event)),
                 "created_at": now.isoformat(timespec="microseconds"), "delivery": new_delivery(item.channel, now),
-            })   # SMS and email wait for the delivery loop
+            })
+        self.store.add_all(messages)  # in one write; SMS and email wait for the delivery loop

@@ -7,9 +7,9 @@ twice inserts nothing the second time, so it is sent once.
 import uuid
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import NotFound
+from services.common.mongo import duplicates_ignored
 from services.notification.delivery import FAILED, PENDING, SENT
 
 # data: the event as structured fields (services/notification/webhooks.payload), for apps and the province.
@@ -43,14 +43,14 @@ class NotificationStore:
         return {"phone": (doc or {}).get("phone"), "email": (doc or {}).get("email")}
 
     # --- messages -------------------------------------------------------------
-    def add(self, message: dict) -> dict | None:
-        """Insert a new message; None if this (event, recipient, channel) already has one."""
-        doc = {"_id": uuid.uuid4().hex, "read": False, **message}
-        try:
-            self.messages.insert_one(doc)
-        except DuplicateKeyError:
-            return None
-        return doc
+    def add_all(self, messages: list[dict]) -> None:
+        """Insert new messages in one write; one this (event, recipient, channel) already has is skipped
+        (the event delivered again), the others go in."""
+        if not messages:
+            return
+        with duplicates_ignored():
+            self.messages.insert_many([{"_id": uuid.uuid4().hex, "read": False, **m} for m in messages],
+                                      ordered=False)
 
     def claim(self, message_id: str, attempts: int, next_attempt_at: str) -> bool:
         result = self.messages.update_one(
