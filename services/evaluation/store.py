@@ -56,7 +56,10 @@ class EvaluationStore(CounterStore):
 
     def _count_the_new_way(self) -> None:
         """Counters kept by an earlier version (each with the ids of the deltas it took, a delta pending
-        per document) are rebuilt once from the documents, which know what they contribute."""
+        per document) are rebuilt once from the documents, which know what they contribute. A database
+        that has folded (or been rebuilt) has the fold document: nothing to look for."""
+        if self.counter_folds.find_one({"_id": FOLD_ID}, {"_id": 1}) is not None:
+            return
         if "counter_applied" in self.db.list_collection_names() or self.metric_counters.find_one(
                 {"applied": {"$exists": True}}, {"_id": 1}) or any(self.db[name].find_one(
                 {"counters_pending": {"$exists": True}}, {"_id": 1}) for name, _ in COUNTED):
