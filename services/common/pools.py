@@ -7,7 +7,15 @@ worker started with DEDICATED_DEPARTMENT=health consumes only `rpc-<service>@hea
 default pool and the department's pool never take each other's work.
 """
 from kombu import Queue, binding
-from nameko.rpc import RpcConsumer, get_rpc_exchange
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
+from nameko.rpc import Responder, RpcConsumer, get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 
 from services.common import contracts, routing
@@ -66,3 +74,24 @@ class DepartmentRpcConsumer(RpcConsumer):
     def get_provider_for_method(self, routing_key):
         method = routing.rpc_method(routing_key)
         return super().get_provider_for_method(f"{self.container.service_name}.{method}")
+
+    def handle_result(self, message, result, exc_info):
+        """nameko's, replying without waiting for the broker's confirm (a fifth of a case read's CPU in
+        approval): a reply lost with the broker leaves its caller to time out with 503, as a reply whose
+        confirm failed did, and the request is done either way."""
+        config = self.container.config
+        responder = QuickResponder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+                                   config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+                                   ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                                   login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+class UnconfirmedPublisher(Publisher):
+    use_confirms = False
+
+
+class QuickResponder(Responder):
+    publisher_cls = UnconfirmedPublisher

@@ -12,6 +12,7 @@ long ago and may have retried.
 call (nameko 2's RpcProxy waits forever), the same deadline and expiration,
 and no automatic republish (a retried publish could run the call twice).
 """
+import functools
 import inspect
 import logging
 import time
@@ -78,6 +79,11 @@ class DeadlineRpc(Rpc):
             return result, exc_info
 
 
+@functools.cache
+def _signature(method) -> inspect.Signature:
+    return inspect.signature(method)
+
+
 class GatewayRpc(DeadlineRpc):
     """Issue 8: a call that passes an `actor` must carry the gateway's signature over it
     (services/common/actor_claims.py) when the service is configured with ACTOR_SIGNING_KEY (always, in
@@ -101,9 +107,8 @@ class GatewayRpc(DeadlineRpc):
         super().handle_message(body, message)
 
     def _passes_actor(self, args, kwargs) -> bool:
-        method = getattr(self.container.service_cls, self.method_name)
         try:
-            bound = inspect.signature(method).bind(None, *args, **kwargs)
+            bound = _signature(getattr(self.container.service_cls, self.method_name)).bind(None, *args, **kwargs)
         except TypeError:
             return False  # nameko answers the bad signature itself
         return bound.arguments.get("actor") is not None
