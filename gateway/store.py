@@ -59,6 +59,14 @@ class AccountStore:
         doc = self.accounts.find_one({"_id": username})
         return self._public(doc) if doc else None
 
+    def display_names(self, usernames) -> dict[str, str]:
+        """{username: display name} of those accounts (one read); an unknown username is left out."""
+        wanted = sorted({name for name in usernames if name})
+        if not wanted:
+            return {}
+        return {doc["_id"]: doc.get("display_name") or doc["_id"]
+                for doc in self.accounts.find({"_id": {"$in": wanted}}, {"display_name": 1})}
+
     def get_with_secret(self, username: str) -> dict | None:
         doc = self.accounts.find_one({"_id": username})
         if doc:

@@ -14,7 +14,12 @@ class RankingsResource(Resource):
     def on_get(self, req, resp):
         require(req, *READERS)
         query = validate(query_params(req, ("period",)), RANKING_QUERY)
-        resp.media = self.call(req, Evaluation.SERVICE, Evaluation.RANKINGS, query["period"])
+        ranking = self.call(req, Evaluation.SERVICE, Evaluation.RANKINGS, query["period"])
+        # Evaluation knows staff by username; the accounts (and their names) are the gateway's.
+        names = self.deps.store.display_names(row.get("username") for row in ranking.get("staff", []))
+        for row in ranking.get("staff", []):
+            row["display_name"] = names.get(row.get("username"), row.get("username"))
+        resp.media = ranking
 
 
 class RankingFormulaResource(Resource):

@@ -196,6 +196,7 @@ def test_complaint_lifecycle_over_http_and_the_ladder(world):
     ranking = supervisor.get(f"/v1/rankings?period={month_now()}").json()
     mine = next(s for s in ranking["staff"] if s["username"] == names["clerk"])
     assert mine["eligible"] is False and mine["service_star"] is False
+    assert mine["display_name"] == "测试"  # the account's name, not only its username
     assert "按时办结率" in ranking["formula"]["windows_text"]
     assert supervisor.get("/v1/rankings?period=2026-13").status_code == 422
 
