@@ -161,8 +161,9 @@ class IntakeStore:
             pattern = (exc.details or {}).get("keyPattern") or {}
             raise DuplicateCase(KEY_INDEX if KEY_INDEX in pattern or KEY_INDEX in str(exc) else "case_no") from None
 
-    def get_application(self, case_no: str) -> dict | None:
-        return self.applications.find_one({"_id": case_no}, HIDDEN)
+    def get_application(self, case_no: str, fields: tuple[str, ...] = ()) -> dict | None:
+        """The application (without its outbox), or only `fields` of it."""
+        return self.applications.find_one({"_id": case_no}, {name: 1 for name in fields} or HIDDEN)
 
     def application_by_key(self, key: str) -> dict | None:
         return self.applications.find_one({KEY_INDEX: key}, HIDDEN)
