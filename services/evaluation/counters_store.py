@@ -51,13 +51,24 @@ def counting(kind: str, doc: dict) -> dict:
                 "id": f"{doc['_id']}:{seq}",
                 "delta": [[key, name, value] for key, fields in delta.items() for name, value in fields.items()]}}
             update["$set"][WAITING] = True
-    if kind == counters.FACT:
-        due = counters.open_due(doc)
-        if due:
-            update["$set"]["open_due"] = due
-        elif doc.get("open_due"):
-            update["$unset"] = {"open_due": ""}
-    return update
+    return merge_updates(update, open_due_change(doc)) if kind == counters.FACT else update
+
+
+def open_due_change(fact: dict) -> dict:
+    """The update keeping a case's `open_due` (its promised date while open, for `pending`) in step; {} if it is."""
+    due = counters.open_due(fact)
+    if due:
+        return {"$set": {"open_due": due}} if due != fact.get("open_due") else {}
+    return {"$unset": {"open_due": ""}} if fact.get("open_due") else {}
+
+
+def merge_updates(*updates: dict) -> dict:
+    """One update doing what each of these does (their fields do not overlap)."""
+    merged: dict = {}
+    for update in updates:
+        for op, fields in update.items():
+            merged.setdefault(op, {}).update(fields)
+    return merged
 
 
 def counted_document(kind: str, doc: dict) -> dict:
@@ -70,10 +81,7 @@ def counted_document(kind: str, doc: dict) -> dict:
 def with_counting(kind: str, after: dict, update: dict) -> dict:
     """`update` (under a version guard) and what it changes in the counters: `after` is the document
     as the update leaves it."""
-    merged = {op: dict(fields) for op, fields in update.items()}
-    for op, fields in counting(kind, after).items():
-        merged.setdefault(op, {}).update(fields)
-    return merged
+    return merge_updates(update, counting(kind, after))
 
 
 def count_guard(doc: dict) -> dict:

@@ -20,8 +20,10 @@ from services.evaluation.counters_store import (
     CounterStore,
     count_guard,
     counted_document,
-    counting,
     match_stages,
+    merge_updates,
+    open_due_change,
+    with_counting,
 )
 
 HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, UNCOUNTED: 0, WAITING: 0, "events": 0}
@@ -75,12 +77,11 @@ class EvaluationStore(CounterStore):
         """Apply one event's facts, and what they change in the counters, in one write; False if this
         event was applied already."""
         for _ in range(10):
-            doc = self.case_facts.find_one({"_id": case_no}, {"outbox": 0})
+            doc = self.case_facts.find_one({"_id": case_no}, CHANGING)  # not the deltas waiting on it
             if doc is not None and event_id in doc.get("events", []):
                 return False
-            update = counting(counters.FACT, {**(doc or {"_id": case_no}), **facts})
-            update["$set"].update(facts)
-            update.setdefault("$push", {})["events"] = event_id
+            update = with_counting(counters.FACT, {**(doc or {"_id": case_no}), **facts},
+                                   {"$set": facts, "$push": {"events": event_id}})
             try:
                 if self.case_facts.update_one(count_guard(doc or {"_id": case_no}), update,
                                               upsert=doc is None).matched_count or doc is None:
@@ -197,16 +198,10 @@ class EvaluationStore(CounterStore):
                 for key, name, value in wanted:
                     fields = totals.setdefault(key, {})
                     fields[name] = fields.get(name, 0) + value
-                due = {"open_due": counters.open_due(doc)} if kind == counters.FACT else {}
-                if wanted != doc.get("counted") or doc.get(UNCOUNTED) is not None or any(
-                        doc.get(k) != v for k, v in due.items()):
-                    update = {"$set": {"counted": wanted}, "$unset": {UNCOUNTED: "", WAITING: ""}}
-                    for name, value in due.items():
-                        if value is None:
-                            update["$unset"][name] = ""
-                        else:
-                            update["$set"][name] = value
-                    fixes.append(UpdateOne({"_id": doc["_id"]}, update))
+                due = open_due_change(doc) if kind == counters.FACT else {}
+                if wanted != doc.get("counted") or doc.get(UNCOUNTED) is not None or due:
+                    fixes.append(UpdateOne({"_id": doc["_id"]}, merge_updates(
+                        {"$set": {"counted": wanted}, "$unset": {UNCOUNTED: "", WAITING: ""}}, due)))
                 if len(fixes) >= 1000:
                     coll.bulk_write(fixes, ordered=False)
                     fixes = []
