@@ -1,7 +1,8 @@
-"""The platform on one machine without Docker: a private RabbitMQ node,
-SecantusDB (unless MONGO_URI points elsewhere), the four services and the
-gateway under gunicorn. `python -m deploy.localstack run` is the README's run
-command; the tests start the same pieces on other ports.
+"""The platform on one machine without Docker: a private RabbitMQ node, a
+SecantusDB server for each service and one for the gateway (unless MONGO_URI
+points elsewhere), the four services and the gateway under gunicorn.
+`python -m deploy.localstack run` is the README's run command; the tests start
+the same pieces on other ports.
 """
 import argparse
 import json
@@ -26,6 +27,12 @@ PYTHON = sys.executable
 # streams, no transactions); by default it writes an oplog entry for every document written.
 SECANTUS_FLAGS = ("--sync-on-commit", "--standalone")
 SERVICES = ("intake", "approval", "notification", "evaluation")
+# Database per service: each owner of collections gets a SecantusDB server of its own, on
+# mongo_port + its position here. SecantusDB serves every call under one interpreter lock, so
+# one server for all would run the whole platform's database work on one core; MongoDB in
+# compose has no such limit and may stay one server (docs/operations.md). Intake's is first,
+# on mongo_port itself: the bench's least-work baseline writes there, as a submission does.
+DATABASE_OWNERS = (*SERVICES, "gateway")
 DEV_ADMIN_PASSWORD = "admin-dev-2026"
 
 
@@ -218,11 +225,10 @@ class Stack:
         self.rabbit = RabbitNode(self.var / "rabbitmq", amqp_port, management_port, node_name)
         self.mongo_port, self.gateway_port = mongo_port, gateway_port
         self.external_mongo = mongo_uri
-        self.mongo_uri = mongo_uri or f"mongodb://127.0.0.1:{mongo_port}/?retryWrites=false"
+        self.database_ports = {owner: mongo_port + position for position, owner in enumerate(DATABASE_OWNERS)}
         self.env = {
             **os.environ,
             "AMQP_URI": self.rabbit.amqp_uri,
-            "MONGO_URI": self.mongo_uri,
             "MONGO_DB_PREFIX": db_prefix,
             "PYTHONPATH": str(ROOT),
             "GATEWAY_ADMIN_PASSWORD": os.environ.get("GATEWAY_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
@@ -230,9 +236,17 @@ class Stack:
             "WINDOW_ENV": os.environ.get("WINDOW_ENV", "development"),
             **(extra_env or {}),
         }
-        self.mongo = None
+        self.databases: dict[str, ManagedProcess] = {}
         self.services: dict[str, ManagedProcess] = {}
         self.gateway = None
+
+    def database_uri(self, owner: str) -> str:
+        """The database `owner` (a service or the gateway) keeps its collections in."""
+        return self.external_mongo or f"mongodb://127.0.0.1:{self.database_ports[owner]}/?retryWrites=false"
+
+    def env_for(self, owner: str) -> dict:
+        """The environment of a process of `owner`: the stack's, with its own database."""
+        return {**self.env, "MONGO_URI": self.database_uri(owner)}
 
     @property
     def gateway_url(self) -> str:
@@ -243,34 +257,48 @@ class Stack:
         ports = {"RabbitMQ": self.rabbit.amqp_port, "RabbitMQ management": self.rabbit.management_port,
                  "gateway": self.gateway_port}
         if not self.external_mongo:
-            ports["SecantusDB"] = self.mongo_port
+            ports.update({f"SecantusDB ({owner})": port for owner, port in self.database_ports.items()})
         busy = [f"{name} {port}" for name, port in ports.items() if port_open(port)]
         if busy:
             raise SystemExit(f"ports already in use ({', '.join(busy)}): is the platform already running?")
 
     def start_infrastructure(self) -> None:
-        if not self.external_mongo:
-            storage = self.var / "mongo"
-            storage.mkdir(parents=True, exist_ok=True)
-            self.mongo = ManagedProcess(
-                "mongo",
-                [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(self.mongo_port),
-                 "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_FLAGS],
-                self.env, self.var / "logs" / "mongo.log",
-            )
-            self.mongo.start()
+        self.start_databases()
         self.rabbit.start()
-        if self.mongo:
-            wait_for(self.mongo_ready, f"SecantusDB on port {self.mongo_port}")
+        wait_for(self.databases_ready, "SecantusDB on ports " + ", ".join(map(str, self.database_ports.values())))
 
-    def mongo_ready(self) -> bool:
-        if not self.mongo.alive():
-            raise ProcessDied(f"SecantusDB exited; see {self.mongo.log_path}")
-        return port_open(self.mongo_port)
+    def start_databases(self) -> None:
+        """Start a SecantusDB server for each owner (none with an external MONGO_URI); see databases_ready."""
+        if not self.external_mongo:
+            for owner, port in self.database_ports.items():
+                storage = self._storage(owner)
+                self.databases[owner] = ManagedProcess(
+                    f"mongo-{owner}",
+                    [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
+                     "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_FLAGS],
+                    self.env, self.var / "logs" / f"mongo-{owner}.log",
+                )
+                self.databases[owner].start()
+
+    def _storage(self, owner: str) -> Path:
+        """The owner's data directory. Data kept the earlier way (one server for all, var/mongo) is
+        copied to each owner once, so an upgraded local install keeps its cases and accounts (each
+        service then reads only its own database of the copy)."""
+        storage, shared = self.var / f"mongo-{owner}", self.var / "mongo"
+        if not storage.exists() and shared.is_dir():
+            shutil.copytree(shared, storage)
+        storage.mkdir(parents=True, exist_ok=True)
+        return storage
+
+    def databases_ready(self) -> bool:
+        for owner, process in self.databases.items():
+            if not process.alive():
+                raise ProcessDied(f"SecantusDB of {owner} exited; see {process.log_path}")
+        return all(port_open(self.database_ports[owner]) for owner in self.databases)
 
     def children(self) -> list[ManagedProcess]:
         """The processes the run command watches and restarts."""
-        return [p for p in (self.mongo, *self.services.values(), self.gateway) if p is not None]
+        return [p for p in (*self.databases.values(), *self.services.values(), self.gateway) if p is not None]
 
     def supervise(self) -> list[str]:
         """Restart whatever has died, the broker first (everything else needs it); returns what was restarted."""
@@ -287,14 +315,15 @@ class Stack:
 
     def service_process(self, name: str, index: int = 0) -> ManagedProcess:
         return ManagedProcess(
-            name, [PYTHON, "-m", "services.run", name], self.env, self.var / "logs" / f"{name}-{index}.log"
+            name, [PYTHON, "-m", "services.run", name], self.env_for(name), self.var / "logs" / f"{name}-{index}.log"
         )
 
     def pool_worker(self, service: str, department: str) -> ManagedProcess:
         """An intake or approval worker serving one department's pool alone (docs/scaling.md)."""
         return ManagedProcess(
             f"{service}-{department}", [PYTHON, "-m", "services.run", service],
-            {**self.env, "DEDICATED_DEPARTMENT": department}, self.var / "logs" / f"{service}-{department}.log",
+            {**self.env_for(service), "DEDICATED_DEPARTMENT": department},
+            self.var / "logs" / f"{service}-{department}.log",
         )
 
     def start_services(self) -> None:
@@ -313,7 +342,7 @@ class Stack:
             "gateway",
             [str(Path(PYTHON).parent / "gunicorn"), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.gateway_port}", "gateway.app:get_app()"],
-            self.env, self.var / "logs" / "gateway.log",
+            self.env_for("gateway"), self.var / "logs" / "gateway.log",
         )
         self.gateway.start()
         wait_for(self.gateway_ready, f"gateway on port {self.gateway_port}", timeout=90, interval=0.5)
@@ -326,7 +355,8 @@ class Stack:
 
     def seed(self) -> dict:
         result = subprocess.run(
-            [PYTHON, "-m", "deploy.seed"], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=120
+            [PYTHON, "-m", "deploy.seed"], env=self.env_for("gateway"), cwd=ROOT, capture_output=True, text=True,
+            timeout=120,
         )
         if result.returncode != 0:
             raise RuntimeError(f"seeding failed: {result.stderr[-2000:]}")
@@ -348,8 +378,11 @@ class Stack:
     def stop(self) -> None:
         self.stop_services()
         self.rabbit.stop()
-        if self.mongo:
-            self.mongo.stop()
+        self.stop_databases()
+
+    def stop_databases(self) -> None:
+        for process in self.databases.values():
+            process.stop()
 
 
 def main() -> None:
@@ -384,6 +417,8 @@ def main() -> None:
         stack.start_gateway()
         summary = stack.seed()
         url = stack.gateway_url
+        databases = stack.external_mongo or "\n                           ".join(
+            f"{owner:<13}{stack.database_uri(owner)}" for owner in DATABASE_OWNERS)
         print(
             f"""
 The licensing window platform is running.
@@ -392,7 +427,7 @@ The licensing window platform is running.
   Health / readiness:      {url}/healthz  {url}/readyz
   Prometheus metrics:      {url}/metrics
   RabbitMQ management:     http://127.0.0.1:{stack.rabbit.management_port}  (guest / guest)
-  MongoDB URI:             {stack.mongo_uri}
+  MongoDB URIs:            {databases}
   Admin account:           admin / {stack.env['GATEWAY_ADMIN_PASSWORD']}
   Demo data:               {json.dumps(summary, ensure_ascii=False)}
   Logs:                    {stack.var / 'logs'}

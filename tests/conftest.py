@@ -16,6 +16,9 @@ TEST_AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", 5692))
 TEST_MANAGEMENT_PORT = int(os.environ.get("TEST_MANAGEMENT_PORT", 15692))
 TEST_MONGO_PORT = int(os.environ.get("TEST_MONGO_PORT", 27037))
 TEST_GATEWAY_PORT = int(os.environ.get("TEST_GATEWAY_PORT", 8091))
+# The session stack's own database servers, one per service as the run command starts them, on
+# five ports from here (the fault suite takes TEST_MONGO_PORT +5 to +9, test_durability +10).
+TEST_STACK_MONGO_PORT = TEST_MONGO_PORT + 15
 
 
 # Issue 8: loopback webhook receivers (a development setting), quick webhook retries, logins not throttled
@@ -79,19 +82,26 @@ def service_config(broker, mongo_uri, db_prefix, rabbit_config):
 
 
 @pytest.fixture(scope="session")
-def stack(broker, mongo_uri, test_var):
-    """The four services and the gateway (gunicorn) on the session's broker and database."""
+def stack(broker, test_var):
+    """The four services and the gateway (gunicorn) on the session's broker, each with a database
+    server of its own as `scripts/run.sh` runs them (or all on TEST_MONGO_URI when that is set)."""
     platform = Stack(
         var=test_var / "stack", amqp_port=TEST_AMQP_PORT, management_port=TEST_MANAGEMENT_PORT,
-        mongo_port=TEST_MONGO_PORT, gateway_port=TEST_GATEWAY_PORT, node_name=f"window-test-{TEST_AMQP_PORT}",
-        mongo_uri=mongo_uri, db_prefix="e2e", extra_env={"GATEWAY_ADMIN_PASSWORD": "admin-test-pw", **PROVINCE_ENV},
+        mongo_port=TEST_STACK_MONGO_PORT, gateway_port=TEST_GATEWAY_PORT, node_name=f"window-test-{TEST_AMQP_PORT}",
+        mongo_uri=os.environ.get("TEST_MONGO_URI"), db_prefix="e2e",
+        extra_env={"GATEWAY_ADMIN_PASSWORD": "admin-test-pw", **PROVINCE_ENV},
     )
     platform.rabbit = broker  # already running
-    platform.start_services()
-    platform.start_gateway()
-    platform.seed()
-    yield platform
-    platform.stop_services()
+    platform.start_databases()
+    try:
+        wait_for(platform.databases_ready, "the session stack's SecantusDB servers")
+        platform.start_services()
+        platform.start_gateway()
+        platform.seed()
+        yield platform
+    finally:
+        platform.stop_services()
+        platform.stop_databases()
 
 
 def pytest_terminal_summary(terminalreporter):

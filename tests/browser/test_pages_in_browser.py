@@ -179,7 +179,7 @@ def red_case(api, stack) -> str:
     clerk = api.as_user("clerk1")
     case_no = clerk.walk_in(ITEM, ALL_MATERIALS)["case_no"]
     eventually(lambda: clerk.call("GET", f"/v1/cases/{case_no}").json().get("accepted_on"))
-    backdate_case(stack.mongo_uri, case_no, days=45)
+    backdate_case(stack.database_uri("approval"), case_no, days=45)
     clerk.transition(case_no, "start_review")
     return case_no
 

@@ -61,7 +61,8 @@ def test_intake_killed_before_publishing_loses_nothing(stack):
     stack.services["intake"].stop()
     crashing = ManagedProcess(
         "intake-crash", [PYTHON, "-m", "services.run", "intake"],
-        {**stack.env, CRASH_BEFORE_PUBLISH: contracts.APPLICATION_ACCEPTED}, stack.var / "logs" / "intake-crash.log",
+        {**stack.env_for("intake"), CRASH_BEFORE_PUBLISH: contracts.APPLICATION_ACCEPTED},
+        stack.var / "logs" / "intake-crash.log",
     )
     crashing.start()
     try:

@@ -108,7 +108,7 @@ def backdated(stack, case_no, days):
     """Move the case back once approval has opened it from the acceptance event."""
     def attempt():
         try:
-            return backdate_case(stack.mongo_uri, case_no, days, stack.env["MONGO_DB_PREFIX"])
+            return backdate_case(stack.database_uri("approval"), case_no, days, stack.env["MONGO_DB_PREFIX"])
         except AssertionError:  # not opened yet
             return None
     return eventually(attempt, timeout=30)

@@ -1,6 +1,7 @@
 """The fault suite: a few hundred cases driven concurrently through the gateway (real HTTP, gunicorn)
-while every service is killed -9 in turn, RabbitMQ is killed and restarted, the database is killed
--9 and restarted, and a service is frozen (SIGSTOP) for longer than the RPC timeout.
+while every service is killed -9 in turn, RabbitMQ is killed and restarted, every database server
+(one per service, as the local stack runs them) is killed -9 at once and restarted, and a service
+is frozen (SIGSTOP) for longer than the RPC timeout.
 
 Clients behave as a well-written integration would: an Idempotency-Key on every state-changing
 call, retried with the same key after a 503 or a dropped connection. A client gives up when a step
@@ -263,12 +264,14 @@ def faults(stack: Stack, log: list[str], stop: threading.Event) -> None:
     pause(1)
     supervised("rabbitmq")
     pause(5)
-    note("kill -9 database")
+    note("kill -9 every database server")  # a database host lost at once (one server per service locally)
     WEATHER.storm()
-    stack.mongo.kill()
+    for database in stack.databases.values():
+        database.kill()
     pause(2)
-    stack.mongo.start()
-    note("database restarted")
+    for database in stack.databases.values():
+        database.start()
+    note("database servers restarted")
     ready_again()
     pause(3)
     frozen = stack.services["approval"].process.pid

@@ -272,8 +272,8 @@ def test_id_numbers_and_phones_are_encrypted_at_rest_and_full_reads_are_logged(s
 
     _, client = new_client(api, admin)
     case_no = submit_province_case(api, client)
-    stored = MongoClient(stack.mongo_uri)["e2e_intake"][APPLICATIONS].find_one({"case_no": case_no}) \
-        or MongoClient(stack.mongo_uri)["e2e_intake"][APPLICATIONS].find_one({"_id": case_no})
+    stored = MongoClient(stack.database_uri("intake"))["e2e_intake"][APPLICATIONS].find_one({"case_no": case_no}) \
+        or MongoClient(stack.database_uri("intake"))["e2e_intake"][APPLICATIONS].find_one({"_id": case_no})
     text = json.dumps(stored, default=str, ensure_ascii=False)
     assert id_number(seq="271") not in text and "13712345678" not in text
     assert stored["applicant"]["id_number_encrypted"].startswith("v1:")

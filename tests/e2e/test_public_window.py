@@ -284,7 +284,8 @@ def test_approval_killed_between_issuing_and_filing_leaves_one_outcome(api, stac
     stack.services["approval"].stop()
     crashing = ManagedProcess(
         "approval-crash", [PYTHON, "-m", "services.run", "approval"],
-        {**stack.env, CRASH_BEFORE_PUBLISH: contracts.CERTIFICATE_ISSUED}, stack.var / "logs" / "approval-crash.log")
+        {**stack.env_for("approval"), CRASH_BEFORE_PUBLISH: contracts.CERTIFICATE_ISSUED},
+        stack.var / "logs" / "approval-crash.log")
     crashing.start()
     try:
         eventually(lambda: staff["clerk"].get(f"/v1/cases/{case_no}").status_code == 200, timeout=60)
@@ -292,7 +293,7 @@ def test_approval_killed_between_issuing_and_filing_leaves_one_outcome(api, stac
         assert died.status_code == 503, died.text   # the worker died before answering
         eventually(lambda: not crashing.alive(), timeout=20)
         # what the crash left: the case write with its certificate, nothing filed yet
-        database = get_client(stack.mongo_uri)[database_name("approval", stack.env["MONGO_DB_PREFIX"])]
+        database = get_client(stack.database_uri("approval"))[database_name("approval", stack.env["MONGO_DB_PREFIX"])]
         stored = database.cases.find_one({"_id": case_no})
         assert stored["status"] == "certificate_issued" and stored["certificate_pending"] is True
         assert database.certificates.count_documents({"case_no": case_no}) == 0

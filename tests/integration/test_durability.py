@@ -21,7 +21,7 @@ KEY = "411400-HEALTH-20261123"
 
 @pytest.fixture
 def private_database(test_var):
-    port = int(os.environ.get("TEST_MONGO_PORT", 27037)) + 7   # derived from this run's ports
+    port = int(os.environ.get("TEST_MONGO_PORT", 27037)) + 10  # past the fault suite's five (+5 to +9)
     storage = test_var / f"durable-{port}"
 
     def start():
