@@ -282,10 +282,13 @@ class Stack:
 
     def _storage(self, owner: str) -> Path:
         """The owner's data directory. Data kept the earlier way (one server for all, var/mongo) is
-        copied to each owner once, so an upgraded local install keeps its cases and accounts (each
-        service then reads only its own database of the copy)."""
+        copied to each owner once, so an upgraded local install keeps its cases and accounts: each
+        service reads only its own database of its copy. (Dropping the others' databases from each
+        copy would take SecantusDB minutes on a large store, so the copies keep them, unread.)"""
         storage, shared = self.var / f"mongo-{owner}", self.var / "mongo"
         if not storage.exists() and shared.is_dir():
+            print(f"==> copying {shared} (one database server for all, as kept before) to {storage}; "
+                  f"once the platform runs as before, {shared} may be deleted", flush=True)
             shutil.copytree(shared, storage)
         storage.mkdir(parents=True, exist_ok=True)
         return storage
