@@ -79,6 +79,16 @@ def replace_index(collection, keys, **options) -> str:
         return collection.create_index(keys, **options)
 
 
+def drop_index_if_present(collection, name: str) -> None:
+    """Drop an index an earlier version made and this one no longer uses (each one costs every write of
+    its field); replicas starting together may both try."""
+    if name in collection.index_information():
+        try:
+            collection.drop_index(name)
+        except OperationFailure:
+            pass  # another replica dropped it first
+
+
 def service_database(service: str, config: dict | None = None):
     """The service's own database; `config` is a nameko config (or None: the environment)."""
     config = config or {}

@@ -25,7 +25,7 @@ import time
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from services.common.mongo import duplicates_ignored
+from services.common.mongo import drop_index_if_present, duplicates_ignored
 from services.evaluation import counters
 
 UNCOUNTED = "uncounted"  # on a document: the deltas the fold has yet to add to the counters
@@ -159,6 +159,9 @@ class CounterStore:
             self.metric_counters.create_index([(dimension, ASCENDING), ("grain", ASCENDING), ("day", ASCENDING)])
         for collection, _ in COUNTED:
             self.db[collection].create_index(WAITING, sparse=True)
+            # an earlier version found waiting documents through an index on the deltas themselves,
+            # rewritten with every delta pushed or pulled
+            drop_index_if_present(self.db[collection], f"{UNCOUNTED}_1")
 
     # --- the fold ------------------------------------------------------------------
     def fold(self, now: float | None = None, batch: int = 500, lease_seconds: float = 30.0) -> int:

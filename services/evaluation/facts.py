@@ -35,6 +35,14 @@ def local_date(moment: str | None) -> str | None:
     return local_day(parsed).isoformat()
 
 
+def told_again_later(event: dict) -> bool:
+    """True for an application_received whose application was accepted in the same write (a complete
+    window submission: the event says status "accepted"). Intake stored and publishes the
+    application_accepted with it, and that event carries every fact this one does (the case fields and
+    received_at) and more, so recording this one too would only cost a write."""
+    return event["event_type"] == contracts.APPLICATION_RECEIVED and event.get("status") == "accepted"
+
+
 def facts_from(event: dict) -> dict:
     """The case facts one event establishes (fields with no value left out)."""
     event_type = event["event_type"]

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import Conflict, NotFound
+from services.common.mongo import drop_index_if_present
 from services.evaluation import counters
 from services.evaluation.counters_store import (
     COUNTED,
@@ -44,8 +45,7 @@ class EvaluationStore(CounterStore):
         super().ensure_indexes()
         self.case_facts.create_index([("department", ASCENDING), ("received_on", ASCENDING)])
         self.case_facts.create_index([("open_due", ASCENDING)], sparse=True)
-        if "case_no_1" in self.ratings.index_information():  # one rating per case became one per round
-            self.ratings.drop_index("case_no_1")
+        drop_index_if_present(self.ratings, "case_no_1")  # one rating per case became one per round
         self.ratings.create_index([("case_no", ASCENDING), ("round", ASCENDING)], unique=True)
         self.ratings.create_index([("follow_up.status", ASCENDING), ("follow_up.rectify_by", ASCENDING)],
                                   sparse=True)
@@ -68,8 +68,7 @@ class EvaluationStore(CounterStore):
             self.rebuild_counters()
             for name, _ in COUNTED:
                 self.db[name].update_many({"counters_pending": {"$exists": True}}, {"$unset": {"counters_pending": ""}})
-                if "counters_pending_1" in self.db[name].index_information():
-                    self.db[name].drop_index("counters_pending_1")
+                drop_index_if_present(self.db[name], "counters_pending_1")
             self.db.drop_collection("counter_applied")
 
     # --- case facts -------------------------------------------------------------

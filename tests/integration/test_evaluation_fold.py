@@ -117,7 +117,9 @@ def test_counters_kept_the_earlier_way_are_rebuilt_once_at_start(store):
     store.case_facts.update_one({"_id": doc["_id"]}, {"$set": {"counters_pending": {"id": "x", "delta": []}}})
     store.db.counter_applied.insert_one({"_id": "U0001:1", "at": 0})
     store.counter_folds.delete_many({})  # it had no folds
+    store.case_facts.create_index("uncounted", sparse=True)  # how a later one found waiting deltas
     EvaluationStore(store.db).ensure_indexes()
+    assert "uncounted_1" not in store.case_facts.index_information()
     assert "counter_applied" not in store.db.list_collection_names()
     assert store.metric_counters.count_documents({"applied": {"$exists": True}}) == 0
     assert store.case_facts.count_documents({"counters_pending": {"$exists": True}}) == 0

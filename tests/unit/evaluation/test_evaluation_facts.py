@@ -3,7 +3,7 @@ import pytest
 from services.common import contracts
 from services.common.errors import InvalidInput
 from services.evaluation import complaints
-from services.evaluation.facts import facts_from, local_date
+from services.evaluation.facts import facts_from, local_date, told_again_later
 
 CASE = {"case_no": "C1", "item_code": "I", "item_name": "事项", "department": "health", "owner": "u",
         "channel": "window"}
@@ -23,6 +23,18 @@ def test_received_event():
     facts = facts_from(evt(contracts.APPLICATION_RECEIVED, received_at="2025-03-03T09:00:00+08:00", status="x"))
     assert facts == {**{k: v for k, v in CASE.items() if k != "case_no"},
                      "received_at": "2025-03-03T09:00:00+08:00", "received_on": "2025-03-03"}
+
+
+def test_a_receipt_accepted_in_the_same_write_is_told_again_by_the_acceptance():
+    at = "2025-03-03T09:00:00+08:00"
+    received = evt(contracts.APPLICATION_RECEIVED, received_at=at, status="accepted")
+    accepted = evt(contracts.APPLICATION_ACCEPTED, received_at=at, accepted_on="2025-03-03", deadlines=None,
+                   first_contact={"username": "clerk1"})
+    assert told_again_later(received)
+    assert facts_from(received).items() <= facts_from(accepted).items()  # nothing lost by skipping it
+    for status in ("pre_review", "awaiting_supplement"):  # the acceptance comes later, if ever
+        assert not told_again_later(evt(contracts.APPLICATION_RECEIVED, received_at=at, status=status))
+    assert not told_again_later(accepted)
 
 
 def test_accepted_without_deadlines_keeps_known_deadlines():
