@@ -64,8 +64,7 @@ def remote_error(error: dict) -> Exception:
 
 def actor_signature_headers(route: str, args, kwargs) -> dict:
     """The gateway's signature over a call, so services believe the actor in it (services/common/actor_claims.py)."""
-    signature, signed_at = actor_claims.sign(setting("ACTOR_SIGNING_KEY"), route, list(args), kwargs)
-    return {"nameko." + actor_claims.SIGNATURE_HEADER: signature, "nameko." + actor_claims.SIGNED_AT_HEADER: signed_at}
+    return actor_claims.headers(setting("ACTOR_SIGNING_KEY"), route, args, kwargs)
 
 
 class RpcClient:

@@ -5,7 +5,9 @@ timestamp) with HMAC-SHA256 under ACTOR_SIGNING_KEY, a secret only the gateway
 and the services hold; the signature travels in the `nameko.actor_signature`
 header. A service refuses a call that passes an actor without a valid, recent
 signature (services/common/entrypoints.py), so anyone else who can publish on
-the broker cannot claim to be a centre admin. Plain Python.
+the broker cannot claim to be a centre admin. A service calling another on its
+own behalf names itself (contracts.service_actor) and signs the call the same
+way (services/common/rpc.py, TimeoutRpcProxy). Plain Python.
 """
 import hashlib
 import hmac
@@ -26,6 +28,12 @@ def sign(key: str, route: str, args, kwargs, signed_at: int | None = None) -> tu
     signed_at = int(time.time()) if signed_at is None else signed_at
     digest = hmac.new(key.encode(), canonical(route, args, kwargs, signed_at), hashlib.sha256).hexdigest()
     return digest, signed_at
+
+
+def headers(key: str, route: str, args, kwargs) -> dict:
+    """The message headers that carry a signature over a call (what the receiving service checks)."""
+    signature, signed_at = sign(key, route, list(args), kwargs)
+    return {"nameko." + SIGNATURE_HEADER: signature, "nameko." + SIGNED_AT_HEADER: signed_at}
 
 
 def verify(key: str, route: str, args, kwargs, signature, signed_at, now: float | None = None) -> bool:

@@ -32,7 +32,8 @@ class Intake:
     SUPPLEMENT = "supplement"            # (case_no, materials, actor) -> case view
     # (case_no, actor, reason) -> {"case_no","id_number","phone"} in full: staff of the case's department; logged
     REVEAL_APPLICANT = "reveal_applicant"
-    GET_CONTACT = "get_contact"          # (case_no) -> {"phone","email"} in full: for notification's sends only
+    GET_CONTACT = "get_contact"          # (case_no, actor=service_actor("notification")) -> {"phone","email"} in
+    #                                      full: for notification's sends only, in a signed call
     GET_APPLICATION = "get_application"  # (case_no) -> case view (masked applicant; owner/submitted_by for checks)
     TRANSITION = "transition"            # (case_no, action, actor, params) -> case view
     ACTIONS = ("accept", "refuse")       # actions intake owns (before acceptance)
@@ -117,6 +118,13 @@ SERVICES = (Intake.SERVICE, Approval.SERVICE, Notification.SERVICE, Evaluation.S
 # --- events -----------------------------------------------------------------
 # Fields every event carries, added by `event()`.
 ENVELOPE = ("event_id", "occurred_at", "request_id")
+def service_actor(service: str) -> dict:
+    """The actor a service names when it calls another on its own behalf (no person behind the call).
+    The call is signed like the gateway's (services/common/actor_claims.py), so nobody else on the
+    broker can claim it; no account can have its role."""
+    return {"username": f"service:{service}", "role": "service", "department": None, "display_name": service}
+
+
 # Fields every case event carries.
 CASE_FIELDS = ("case_no", "item_code", "item_name", "department", "owner", "submitted_by", "channel")
 

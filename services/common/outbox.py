@@ -88,20 +88,14 @@ class OutboxRelay:
 
     LEASES = "outbox_leases"
 
-    def __init__(self, database, collections: tuple[str, ...], publish, lease_seconds: float = 10.0,
-                 publish_batch=None):
+    def __init__(self, database, collections: tuple[str, ...], publish_batch, lease_seconds: float = 10.0):
         self.database = database
         self.collections = collections
-        self.publish = publish
-        # publish_batch(events): all of a document's events with one wait for their confirms
-        self.publish_batch = publish_batch or self._one_by_one
+        # publish_batch(events): all of a document's events, confirmed (one wait for their confirms)
+        self.publish_batch = publish_batch
         self.lease_seconds = lease_seconds
         self.holder = uuid.uuid4().hex
         self._locks: dict[tuple, list] = {}
-
-    def _one_by_one(self, events: list[dict]) -> None:
-        for evt in events:
-            self.publish(evt)
 
     def ensure_indexes(self):
         for name in self.collections:
@@ -207,7 +201,7 @@ class Outbox(DependencyProvider):
                                           serializer=self.container.config.get("serializer", "json"))
         self.batches = batches
         database = service_database(service, self.container.config)
-        self.relay = OutboxRelay(database, self.collections, publish=None,
+        self.relay = OutboxRelay(database, self.collections,
                                  publish_batch=lambda events: batches.publish([message(evt) for evt in events]))
         with startup():
             self.relay.ensure_indexes()

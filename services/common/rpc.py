@@ -157,9 +157,22 @@ class _DeadlineMethodProxy(MethodProxy):
         self.timeout = options["expiration"]
         super().__init__(*args, **options)
 
+    def _call(self, *args, **kwargs):
+        self._signed = self._signature(args, kwargs)
+        return super()._call(*args, **kwargs)
+
+    def _signature(self, args, kwargs) -> dict:
+        """A call naming an actor (by keyword) is signed as the gateway signs its calls, so the callee's
+        GatewayRpc believes it: only holders of ACTOR_SIGNING_KEY can name one."""
+        key = self.worker_ctx.config.get("ACTOR_SIGNING_KEY")
+        if not key or kwargs.get("actor") is None:
+            return {}
+        return actor_claims.headers(key, f"{self.service_name}.{self.method_name}", args, kwargs)
+
     def get_message_headers(self, worker_ctx):
         # Our own deadline replaces one inherited from the call this worker serves.
-        return {**super().get_message_headers(worker_ctx), **deadline_headers(self.timeout)}
+        return {**super().get_message_headers(worker_ctx), **deadline_headers(self.timeout),
+                **getattr(self, "_signed", {})}
 
 
 class _DeadlineServiceProxy(ServiceProxy):

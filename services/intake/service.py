@@ -148,8 +148,11 @@ class IntakeService(CatalogueEntrypoints, PublicWindowEntrypoints, OutboxSweeper
             self.approval.raise_alert({**case_fields(record), "holder": holder}, row)
 
     @rpc
-    def get_contact(self, case_no):
-        """The applicant's full phone and email, for notification's SMS and email; never shown to anyone."""
+    def get_contact(self, case_no, actor=None):
+        """The applicant's full phone and email, for notification's SMS and email; never shown to anyone.
+        Only notification may ask, naming itself in a signed call (anyone else on the broker cannot)."""
+        if (actor or {}).get("username") != contracts.service_actor(contracts.Notification.SERVICE)["username"]:
+            raise Forbidden("只有通知服务可以读取申请人的完整联系方式")
         applicant = self._record(case_no, ("applicant",))["applicant"]  # one read per SMS sent: only that
         phone = privacy.reveal(applicant, "phone", setting("PII_KEY"), case_no, "notification", "发送短信通知")
         return {"phone": phone, "email": applicant.get("email")}

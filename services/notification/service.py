@@ -22,6 +22,7 @@ RETRY_SWEEP_SECONDS = float(setting("DELIVERY_SWEEP_SECONDS") or 10)
 # The delivery loop sends new SMS and email every tick; event handlers only store messages,
 # so a slow SMS gateway or intake never holds an event. Failed sends wait for the retry sweep.
 DELIVERY_LOOP_SECONDS = 1.0
+ITSELF = contracts.service_actor(contracts.Notification.SERVICE)  # named in its signed calls (get_contact)
 
 
 def _recipients(value) -> list[str]:
@@ -118,7 +119,7 @@ class NotificationService(ProvinceFeeds, Pingable):
 
     def _address(self, message: dict) -> str | None:
         """An applicant's phone or email, asked of intake at each send and never stored here."""
-        contact = self.intake.get_contact(message["case_no"])
+        contact = self.intake.get_contact(message["case_no"], actor=ITSELF)
         return contact.get("phone" if message["channel"] == "sms" else "email")
 
     def _notify(self, event: dict) -> None:

@@ -12,7 +12,7 @@ from test_platform import ADMIN_PASSWORD, DEMO_PASSWORD, ITEM, Api, id_number
 
 from services.common import actor_claims
 from services.common.config import DEFAULTS
-from services.common.contracts import Intake
+from services.common.contracts import Intake, Notification, service_actor
 from services.common.errors import Forbidden
 
 pytestmark = pytest.mark.e2e
@@ -187,3 +187,18 @@ def test_an_actor_published_on_the_broker_without_the_gateways_signature_is_refu
         with pytest.raises(Forbidden):
             attempt()
     assert call(supervisor, key)["case_no"] == case_no
+
+
+def test_the_full_phone_is_not_given_to_anyone_on_the_broker(api, stack):
+    """intake.get_contact answers notification alone, which names itself in a call signed with the services'
+    key (contracts.service_actor): without an actor, or naming notification unsigned, the call is refused."""
+    clerk = api.as_user("clerk1")
+    complete = [{"code": m["code"]} for m in api.get(f"/v1/items/{ITEM}").json()["materials"] if m["required"]]
+    filed = clerk.post("/v1/applications", json={**application(), "channel": "window", "materials": complete})
+    assert filed.status_code == 201, filed.text
+    case_no = filed.json()["case_no"]
+    with ServiceRpcProxy(Intake.SERVICE, {"AMQP_URI": stack.env["AMQP_URI"], "serializer": "json"}) as intake:
+        get_contact = getattr(intake, Intake.GET_CONTACT)
+        for actor in (None, service_actor(Notification.SERVICE)):
+            with pytest.raises(Forbidden):
+                get_contact(case_no, actor=actor)

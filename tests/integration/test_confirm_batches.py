@@ -70,7 +70,7 @@ def test_the_relay_publishes_a_documents_events_as_one_batch(service_config):
         publisher.publish([(evt, evt["event_type"], {}) for evt in events])
 
     database = service_database("approval", service_config)
-    relay = OutboxRelay(database, ("cases",), publish=None, publish_batch=publish_batch)
+    relay = OutboxRelay(database, ("cases",), publish_batch)
     events = [closed_event("C-4", n) for n in range(2)]
     database.cases.insert_one(new_document_with_events({"_id": "C-4", "status": "closed"}, events))
     assert relay.flush("cases", "C-4") == 2 and batches == [2]

@@ -20,9 +20,10 @@ CASE = {"case_no": "411400-HEALTH-20250303-0001", "item_code": "HEALTH-PUBLIC-PL
 OWNER = {"username": "zhangsan", "role": "applicant", "department": None, "display_name": "张三"}
 
 
-def received(**case):
+def received(status="pre_review", **case):
+    """A receipt whose acceptance, if any, comes later (an online application waits for pre-review)."""
     return contracts.event(contracts.APPLICATION_RECEIVED, **{**CASE, **case},
-                           received_at="2025-03-03T09:00:00+08:00", status="accepted")
+                           received_at="2025-03-03T09:00:00+08:00", status=status)
 
 
 def accepted(**case):
@@ -112,6 +113,18 @@ def test_metrics_break_the_volumes_down_by_item(evaluation):
     assert "by_item" not in rpc.metrics()
     error = remote_error(lambda: rpc.metrics(by="staff"))
     assert error.exc_type == "InvalidInput" and "'by'" in error.value
+
+
+def test_a_receipt_accepted_in_the_same_write_is_counted_through_its_acceptance(evaluation, service_config):
+    """A complete window submission: intake stores and publishes application_received (status accepted) and
+    application_accepted together; evaluation records the acceptance alone, and counts both."""
+    publish, rpc = evaluation
+    receipt, acceptance = received(status="accepted"), accepted()
+    publish(receipt, acceptance, receipt)
+    metrics = rpc.metrics()
+    assert (metrics["received"], metrics["accepted"]) == (1, 1)
+    facts = service_database("evaluation", service_config).case_facts.find_one({"_id": CASE["case_no"]})
+    assert facts["events"] == [acceptance["event_id"]] and facts["received_on"] == "2025-03-03"
 
 
 def test_refusals_count(evaluation):

@@ -311,9 +311,13 @@ def test_a_replay_survives_an_item_edit(intake):
 def test_contact_in_full_only_through_get_contact(intake, service_config):
     view = intake.submit_application(body(), CLERK)
     assert view["applicant"]["phone"] == "138****5678"
-    assert intake.get_contact(view["case_no"]) == {"phone": "13812345678", "email": None}
+    notification = contracts.service_actor(contracts.Notification.SERVICE)
+    assert intake.get_contact(view["case_no"], actor=notification) == {"phone": "13812345678", "email": None}
     with pytest.raises(NotFound):
-        intake.get_contact("NO-SUCH-CASE")
+        intake.get_contact("NO-SUCH-CASE", actor=notification)
+    for stranger in (None, CLERK, contracts.service_actor("evaluation")):  # only notification may ask
+        with pytest.raises(Forbidden):
+            intake.get_contact(view["case_no"], actor=stranger)
 
 
 def test_submission_keys_are_released_after_the_retention_window(intake, db):

@@ -17,7 +17,7 @@ from services.common import contracts
 from services.common.mongo import service_database
 from services.notification.channels import build_channels
 from services.notification.delivery import Courier, utcnow
-from services.notification.service import NotificationService
+from services.notification.service import ITSELF, NotificationService
 from services.notification.store import NotificationStore
 
 CASE_NO = "411400-HEALTH-20250303-0001"
@@ -168,7 +168,8 @@ class FakeIntake:
     name = contracts.Intake.SERVICE
 
     @rpc
-    def get_contact(self, case_no):
+    def get_contact(self, case_no, actor=None):
+        assert actor == contracts.service_actor(contracts.Notification.SERVICE)  # notification names itself
         return {"phone": "13812345678", "email": None}
 
 
@@ -185,7 +186,7 @@ def test_sms_address_comes_from_intake_at_send_time_and_is_never_stored(
     store = NotificationStore(service_database("notification", service_config))
     with ServiceRpcProxy("intake", service_config) as intake:
         def phone(message):
-            return intake.get_contact(message["case_no"])["phone"]
+            return intake.get_contact(message["case_no"], actor=ITSELF)["phone"]
         courier = Courier(store, build_channels("", 25, "x@example.cn"), 8, clock=later, resolve=phone)
         with caplog.at_level("INFO"):
             assert courier.retry_due() == 1

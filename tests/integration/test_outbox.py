@@ -23,11 +23,12 @@ def make_relay(config):
     exchange = get_event_exchange("approval", {})
     publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange])
 
-    def publish(evt):
-        publisher.publish(evt, exchange=exchange, routing_key=evt["event_type"])
+    def publish_batch(events):
+        for evt in events:
+            publisher.publish(evt, exchange=exchange, routing_key=evt["event_type"])
 
     database = service_database("approval", config)
-    relay = OutboxRelay(database, ("cases",), publish)
+    relay = OutboxRelay(database, ("cases",), publish_batch)
     relay.ensure_indexes()
     return relay, database
 
@@ -107,11 +108,11 @@ def test_two_flushes_of_one_document_do_not_interleave(service_config):
     published = []
     relay, database = make_relay(service_config)
 
-    def slow_publish(evt):
-        eventlet.sleep(0.2 if evt["case_no"] == "first" else 0)
-        published.append(evt["event_id"])
+    def slow_publish(events):
+        eventlet.sleep(0.2 if events[0]["case_no"] == "first" else 0)
+        published.extend(evt["event_id"] for evt in events)
 
-    relay.publish = slow_publish
+    relay.publish_batch = slow_publish
     first = [closed_event("first"), closed_event("first")]
     second = [closed_event("second")]
     database.cases.insert_one(new_document_with_events({"_id": "C-7"}, first + second))

@@ -5,10 +5,10 @@ import threading
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from services.common import actor_claims
+from services.common import actor_claims, contracts
 from services.common.errors import Forbidden
 from services.common.mongo import service_database
-from services.common.rpc import rpc
+from services.common.rpc import TimeoutRpcProxy, rpc
 from services.notification.province_store import ProvinceStore
 
 ACTOR = {"username": "admin", "role": "centre_admin", "department": None, "display_name": "x"}
@@ -78,3 +78,27 @@ def test_an_unsigned_actor_is_refused_and_a_signed_one_believed(guarded):
         assert proxy.act("N1", actor=ACTOR)["role"] == "centre_admin"
         with pytest.raises(Forbidden):  # the signature covers the whole call: another actor is refused
             proxy.act("N1", actor={**ACTOR, "username": "mallory"})
+
+
+class Caller:
+    """A service calling `guarded` on its own behalf, naming an actor (as notification names itself)."""
+    name = "caller"
+    guarded = TimeoutRpcProxy("guarded", timeout=5)
+
+    @rpc
+    def relay(self, case_no, who):
+        return self.guarded.act(case_no, actor=who)
+
+
+def test_a_service_signs_the_actor_it_names(guarded, container_factory):
+    container_factory(Caller, guarded).start()   # holds the key, as every service does in services.run
+    with ServiceRpcProxy("caller", guarded) as proxy:
+        assert proxy.relay("N1", contracts.service_actor("caller"))["role"] == "service"
+        assert proxy.relay("N1", None) == {"case_no": "N1", "role": None}
+
+
+def test_a_caller_without_the_key_cannot_name_an_actor(guarded, container_factory, service_config):
+    container_factory(Caller, service_config).start()   # on the same broker, without ACTOR_SIGNING_KEY
+    with ServiceRpcProxy("caller", service_config) as proxy:
+        with pytest.raises(Forbidden):
+            proxy.relay("N1", contracts.service_actor("notification"))
