@@ -8,10 +8,12 @@ import uuid
 import pytest
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
+from polling import eventually
+from pymongo import MongoClient
 from test_platform import ADMIN_PASSWORD, DEMO_PASSWORD, ITEM, Api, id_number
 
 from services.common import actor_claims
-from services.common.config import DEFAULTS
+from services.common.config import DEFAULTS, database_name
 from services.common.contracts import Intake, Notification, service_actor
 from services.common.errors import Forbidden
 
@@ -202,3 +204,7 @@ def test_the_full_phone_is_not_given_to_anyone_on_the_broker(api, stack):
         for actor in (None, service_actor(Notification.SERVICE)):
             with pytest.raises(Forbidden):
                 get_contact(case_no, actor=actor)
+    # while notification's own signed call gets the phone: the acceptance SMS goes out
+    messages = MongoClient(stack.database_uri("notification"))[database_name("notification", "e2e")].messages
+    assert eventually(lambda: messages.find_one({"case_no": case_no, "channel": "sms",
+                                                 "delivery.status": "sent"}), timeout=20)
