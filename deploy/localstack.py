@@ -13,6 +13,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -206,13 +207,25 @@ class ManagedProcess:
             os.killpg(self.process.pid, signal.SIGTERM)
 
     def stop(self, timeout: float = 20) -> None:
+        self.terminate()
+        self.wait_stopped(timeout)
+
+    def wait_stopped(self, timeout: float = 20) -> None:
+        """Wait for a process asked to stop; kill it if it has not within `timeout` seconds."""
         if not self.alive():
             return
-        self.terminate()
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+def stop_together(processes) -> None:
+    """Ask every process to stop, then wait for them: they wind down in parallel."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait_stopped()
 
 
 class Stack:
@@ -372,20 +385,19 @@ class Stack:
 
     def stop_services(self) -> None:
         """Stop the gateway and every service together: they finish their work in parallel."""
-        processes = [p for p in (self.gateway, *self.services.values()) if p is not None]
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.stop()
+        stop_together([p for p in (self.gateway, *self.services.values()) if p is not None])
 
     def stop(self) -> None:
+        """Services first; then the broker and the database servers, which need nothing from each other,
+        side by side (each takes seconds to close)."""
         self.stop_services()
-        self.rabbit.stop()
+        broker = threading.Thread(target=self.rabbit.stop)
+        broker.start()
         self.stop_databases()
+        broker.join()
 
     def stop_databases(self) -> None:
-        for process in self.databases.values():
-            process.stop()
+        stop_together(list(self.databases.values()))
 
 
 def main() -> None:
