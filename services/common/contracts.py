@@ -115,9 +115,7 @@ class Evaluation:
 
 SERVICES = (Intake.SERVICE, Approval.SERVICE, Notification.SERVICE, Evaluation.SERVICE)
 
-# --- events -----------------------------------------------------------------
-# Fields every event carries, added by `event()`.
-ENVELOPE = ("event_id", "occurred_at", "request_id")
+
 def service_actor(service: str) -> dict:
     """The actor a service names when it calls another on its own behalf (no person behind the call).
     The call is signed like the gateway's (services/common/actor_claims.py), so nobody else on the
@@ -125,6 +123,9 @@ def service_actor(service: str) -> dict:
     return {"username": f"service:{service}", "role": "service", "department": None, "display_name": service}
 
 
+# --- events -----------------------------------------------------------------
+# Fields every event carries, added by `event()`.
+ENVELOPE = ("event_id", "occurred_at", "request_id")
 # Fields every case event carries.
 CASE_FIELDS = ("case_no", "item_code", "item_name", "department", "owner", "submitted_by", "channel")
 
