@@ -45,7 +45,7 @@ from pathlib import Path
 
 from pymongo import MongoClient
 
-from deploy.localstack import PYTHON, ManagedProcess, free_port, port_open, wait_for
+from deploy.localstack import database_server, free_port, port_open, wait_for
 from services.common import contracts
 from services.evaluation import counters, follow_ups, queries, ratings
 from services.evaluation.facts import facts_from
@@ -294,10 +294,7 @@ def main() -> None:
         run(args.mongo, sizes, *options)
         return
     var, port = Path(tempfile.mkdtemp(prefix="metrics-bench-")), free_port()
-    server = ManagedProcess("mongo", [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port",
-                                      str(port), "--storage-path", str(var / "mongo"), "--log-level", "WARNING",
-                                      "--standalone"],
-                            {}, var / "mongo.log")
+    server = database_server("mongo", port, var / "mongo", var / "mongo.log", env={}, flags=("--standalone",))
     server.start()
     try:
         wait_for(lambda: port_open(port), "SecantusDB")

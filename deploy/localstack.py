@@ -220,6 +220,15 @@ class ManagedProcess:
             self.kill()
 
 
+def database_server(name: str, port: int, storage: Path, log_path: Path, env: dict | None = None,
+                    flags: tuple[str, ...] = SECANTUS_FLAGS) -> ManagedProcess:
+    """A SecantusDB server (not yet started) on 127.0.0.1:`port`, keeping its data in `storage`."""
+    return ManagedProcess(
+        name, [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
+               "--storage-path", str(storage), "--log-level", "WARNING", *flags],
+        dict(os.environ) if env is None else env, log_path)
+
+
 def stop_together(processes) -> None:
     """Ask every process to stop, then wait for them: they wind down in parallel."""
     for process in processes:
@@ -236,7 +245,7 @@ class Stack:
                  db_prefix: str = "window", extra_env: dict | None = None):
         self.var = Path(var)
         self.rabbit = RabbitNode(self.var / "rabbitmq", amqp_port, management_port, node_name)
-        self.mongo_port, self.gateway_port = mongo_port, gateway_port
+        self.gateway_port = gateway_port
         self.external_mongo = mongo_uri
         self.database_ports = {owner: mongo_port + position for position, owner in enumerate(DATABASE_OWNERS)}
         self.env = {
@@ -284,13 +293,8 @@ class Stack:
         """Start a SecantusDB server for each owner (none with an external MONGO_URI); see databases_ready."""
         if not self.external_mongo:
             for owner, port in self.database_ports.items():
-                storage = self._storage(owner)
-                self.databases[owner] = ManagedProcess(
-                    f"mongo-{owner}",
-                    [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-                     "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_FLAGS],
-                    self.env, self.var / "logs" / f"mongo-{owner}.log",
-                )
+                self.databases[owner] = database_server(f"mongo-{owner}", port, self._storage(owner),
+                                                        self.var / "logs" / f"mongo-{owner}.log", self.env)
                 self.databases[owner].start()
 
     def _storage(self, owner: str) -> Path:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import summary_lines
 
-from deploy import localstack  # issue 10: localstack.SECANTUS_FLAGS (syncs on commit, standalone)
-from deploy.localstack import PYTHON, ManagedProcess, RabbitNode, Stack, port_open, wait_for
+from deploy.localstack import RabbitNode, Stack, database_server, port_open, wait_for
 
 TEST_AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", 5692))
 TEST_MANAGEMENT_PORT = int(os.environ.get("TEST_MANAGEMENT_PORT", 15692))
@@ -50,12 +49,7 @@ def mongo_uri(test_var):
     if os.environ.get("TEST_MONGO_URI"):
         yield os.environ["TEST_MONGO_URI"]
         return
-    process = ManagedProcess(
-        "mongo",
-        [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(TEST_MONGO_PORT),
-         "--storage-path", str(test_var / "mongo"), "--log-level", "WARNING", *localstack.SECANTUS_FLAGS],
-        dict(os.environ), test_var / "logs" / "mongo.log",
-    )
+    process = database_server("mongo", TEST_MONGO_PORT, test_var / "mongo", test_var / "logs" / "mongo.log")
     process.start()
     wait_for(lambda: port_open(TEST_MONGO_PORT), "SecantusDB")
     yield f"mongodb://127.0.0.1:{TEST_MONGO_PORT}/?retryWrites=false"

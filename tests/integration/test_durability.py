@@ -7,12 +7,11 @@ while four threads draw case numbers and store applications through IntakeStore.
 import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from pymongo.errors import PyMongoError
 
-from deploy.localstack import PYTHON, SECANTUS_FLAGS, ManagedProcess, port_open, wait_for
+from deploy.localstack import database_server, port_open, wait_for
 from services.common.mongo import get_client
 from services.intake.store import DuplicateCase, IntakeStore
 
@@ -25,10 +24,7 @@ def private_database(test_var):
     storage = test_var / f"durable-{port}"
 
     def start():
-        process = ManagedProcess(
-            "mongo-durable", [str(Path(PYTHON).parent / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-                              "--storage-path", str(storage), "--log-level", "WARNING", *SECANTUS_FLAGS],
-            dict(os.environ), test_var / "logs" / "mongo-durable.log")
+        process = database_server("mongo-durable", port, storage, test_var / "logs" / "mongo-durable.log")
         process.start()
         wait_for(lambda: port_open(port), "private SecantusDB")
         return process
