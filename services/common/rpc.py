@@ -155,13 +155,14 @@ class TimeoutRpcProxy(RpcProxy):
 class _DeadlineMethodProxy(MethodProxy):
     def __init__(self, *args, **options):
         self.timeout = options["expiration"]
+        self._signed = {}  # this call's signature headers (a proxy serves one call)
         super().__init__(*args, **options)
 
     def _call(self, *args, **kwargs):
-        self._signed = self._signature(args, kwargs)
+        self._signed = self._signed_headers(args, kwargs)
         return super()._call(*args, **kwargs)
 
-    def _signature(self, args, kwargs) -> dict:
+    def _signed_headers(self, args, kwargs) -> dict:
         """A call naming an actor (by keyword) is signed as the gateway signs its calls, so the callee's
         GatewayRpc believes it: only holders of ACTOR_SIGNING_KEY can name one."""
         key = self.worker_ctx.config.get("ACTOR_SIGNING_KEY")
@@ -172,7 +173,7 @@ class _DeadlineMethodProxy(MethodProxy):
     def get_message_headers(self, worker_ctx):
         # Our own deadline replaces one inherited from the call this worker serves.
         return {**super().get_message_headers(worker_ctx), **deadline_headers(self.timeout),
-                **getattr(self, "_signed", {})}
+                **self._signed}
 
 
 class _DeadlineServiceProxy(ServiceProxy):

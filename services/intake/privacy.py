@@ -8,9 +8,12 @@ import hashlib
 import hmac
 import logging
 
+from services.common import contracts
 from services.common.crypto import FieldCipher
 from services.common.errors import Forbidden, InvalidInput, field_error
 from services.common.masking import mask_id_number, mask_phone
+
+NOTIFICATION = contracts.service_actor(contracts.Notification.SERVICE)
 
 log = logging.getLogger("intake.pii")
 
@@ -58,6 +61,13 @@ def applicant_view(stored: dict) -> dict:
 
 
 REVEALING_ROLES = ("clerk", "chief_rep", "reviewer", "department_admin")
+
+
+def check_may_contact(actor: dict | None) -> None:
+    """The applicant's full phone and email go to notification alone, for its SMS and email: it names
+    itself (contracts.service_actor) in a call signed with the services' key."""
+    if (actor or {}).get("username") != NOTIFICATION["username"]:
+        raise Forbidden("只有通知服务可以读取申请人的完整联系方式")
 
 
 def check_may_reveal(actor: dict | None, department: str | None, reason) -> None:

@@ -6,11 +6,11 @@ import pytest
 from services.common import contracts, policy
 from services.common.calendar import OfficialCalendar
 from services.common.clock import WorkingDayClock
-from services.common.errors import Conflict, InvalidInput
+from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.intake import workflow
 from services.intake.application import validate_application
 from services.intake.completeness import check_completeness
-from services.intake.privacy import id_number_hash, stored_applicant
+from services.intake.privacy import check_may_contact, id_number_hash, stored_applicant
 from services.intake.records import case_view, fingerprint, new_record
 
 TODAY = dt.date(2026, 11, 23)
@@ -137,3 +137,11 @@ def test_only_staff_of_the_department_decide():
 def test_fingerprint_ignores_key_order():
     assert fingerprint({"a": 1, "b": [1, 2]}) == fingerprint({"b": [1, 2], "a": 1})
     assert fingerprint({"a": 1}) != fingerprint({"a": 2})
+
+
+def test_only_notification_may_have_the_applicants_contact_in_full():
+    check_may_contact(contracts.service_actor(contracts.Notification.SERVICE))
+    clerk = {"username": "clerk1", "role": "clerk", "department": "health", "display_name": "窗口"}
+    for stranger in (None, {}, clerk, contracts.service_actor(contracts.Evaluation.SERVICE)):
+        with pytest.raises(Forbidden):
+            check_may_contact(stranger)
