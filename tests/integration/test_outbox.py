@@ -1,5 +1,6 @@
 """The outbox on a real broker and database: events stored with a state change
 reach their queues, including those a crash left unpublished."""
+import threading
 import time
 import uuid
 
@@ -7,6 +8,7 @@ import eventlet
 from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
+from pymongo import MongoClient, monitoring
 
 from services.common import contracts
 from services.common.mongo import service_database
@@ -121,6 +123,49 @@ def test_two_flushes_of_one_document_do_not_interleave(service_config):
     two = eventlet.spawn(relay.flush, "cases", "C-7", second)
     one.wait(), two.wait()
     assert published == [e["event_id"] for e in first + second]
+
+
+class UpdateCommands(monitoring.CommandListener):
+    def __init__(self):
+        self.count = 0
+
+    def started(self, event):
+        self.count += event.command_name == "update"
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_clears_waiting_together_are_one_write_and_each_document_loses_only_its_published_events(
+        service_config):
+    relay, database = make_relay(service_config)
+    updates = UpdateCommands()
+    client = MongoClient(service_config["MONGO_URI"], event_listeners=[updates])
+    relay._clears.database = client[database.name]
+    documents = [f"G-{n}" for n in range(8)]
+    stored = {doc_id: [closed_event(doc_id), closed_event(doc_id)] for doc_id in documents}
+    for doc_id, events in stored.items():
+        database.cases.insert_one(new_document_with_events({"_id": doc_id}, events))
+    together = threading.Barrier(len(documents))
+    relay.publish_batch = lambda events: together.wait(10)
+    flushes = [threading.Thread(target=relay.flush, args=("cases", doc_id, stored[doc_id][:1 + (n % 2)]))
+               for n, doc_id in enumerate(documents)]
+    for flush in flushes:
+        flush.start()
+    for flush in flushes:
+        flush.join(30)
+    client.close()
+    assert 1 <= updates.count < len(documents)
+    for n, doc_id in enumerate(documents):
+        doc = database.cases.find_one({"_id": doc_id})
+        if n % 2:   # both published: nothing left, not even the empty outbox
+            assert "outbox" not in doc and "outbox_pending" not in doc
+        else:       # the second was stored but not published: it stays, pending
+            assert [e["event_id"] for e in doc["outbox"]] == [stored[doc_id][1]["event_id"]]
+            assert doc["outbox_pending"] is True
 
 
 def test_only_the_lease_holder_sweeps(service_config):
