@@ -115,11 +115,31 @@ class Storage(DependencyProvider):
 DUPLICATE_KEY = 11000
 
 
+def _duplicates(error: BulkWriteError) -> set[int]:
+    """The positions a bulk write skipped as duplicate keys; raises `error` if it failed otherwise."""
+    errors = error.details.get("writeErrors", [])
+    if any(e.get("code") != DUPLICATE_KEY for e in errors):
+        raise error
+    return {e["index"] for e in errors}
+
+
 @contextlib.contextmanager
 def duplicates_ignored():
     """A bulk write whose only errors are duplicate keys (those documents were there already) succeeds."""
     try:
         yield
     except BulkWriteError as error:
-        if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-            raise
+        _duplicates(error)
+
+
+def insert_new(collection, documents: list[dict]) -> list[dict]:
+    """Insert in one unordered write the documents not there already (a duplicate key skips one);
+    returns those inserted."""
+    if not documents:
+        return []
+    try:
+        collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        skipped = _duplicates(error)
+        return [doc for position, doc in enumerate(documents) if position not in skipped]
+    return documents

@@ -3,8 +3,12 @@ retried with exponential back-off, and nothing is ever dropped.
 
 A send first *claims* the message (attempts n -> n+1, next attempt pushed out
 by the back-off), so a crash mid-send leaves a message the sweep retries
-later, and two workers never send the same attempt. After `max_attempts`
-the message stays `failed` with no next attempt: kept, visible to ops.
+later, and two workers never send the same attempt. A new message is stored
+claimed already for its first attempt by the process that stores it, which
+hands it to its own delivery loop: one write fewer per message, and if that
+process dies first, the message is due again when the claim runs out. After
+`max_attempts` the message stays `failed` with no next attempt: kept, visible
+to ops.
 """
 import datetime as dt
 import logging
@@ -30,11 +34,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def new_delivery(channel: str, now: dt.datetime) -> dict:
-    """The delivery record of a new message; the inbox is delivered by being stored."""
+def new_delivery(channel: str, now: dt.datetime, claimed: bool = False) -> dict:
+    """The delivery record of a new message; the inbox is delivered by being stored. `claimed`: its
+    first attempt is the storing process's (Courier.send_claimed), until the first back-off runs out."""
     if channel == "inbox":
         return {"status": SENT, "attempts": 0, "next_attempt_at": None, "last_error": None,
                 "sent_at": timestamp(now)}
+    if claimed:
+        return {"status": PENDING, "attempts": 1, "last_error": None,
+                "next_attempt_at": timestamp(now + dt.timedelta(seconds=backoff_seconds(1)))}
     return {"status": PENDING, "attempts": 0, "next_attempt_at": timestamp(now), "last_error": None}
 
 
@@ -57,6 +65,17 @@ class Courier:
         lease = timestamp(now + dt.timedelta(seconds=backoff_seconds(attempt)))
         if not self.store.claim(message["_id"], record["attempts"], lease):
             return None
+        return self._attempt(message, attempt, lease)
+
+    def send_claimed(self, message: dict) -> str | None:
+        """Send a message this process stored claimed (new_delivery(claimed=True)); None, leaving it to
+        the retries, once its claim has run out (another worker may have claimed it since)."""
+        record = message["delivery"]
+        if timestamp(self.clock()) >= record["next_attempt_at"]:
+            return None
+        return self._attempt(message, record["attempts"], record["next_attempt_at"])
+
+    def _attempt(self, message: dict, attempt: int, lease: str) -> str:
         channel = self.channels.get(message["channel"])
         try:
             if channel is None:

@@ -1,6 +1,7 @@
 """Nameko wiring of the notification settings: SMTP and retries come from the
 service config (so tests can set them) and fall back to the environment."""
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
 
@@ -19,6 +20,7 @@ def config_value(config: dict, name: str, default: str = "") -> str:
 class Delivery:
     channels: dict[str, Channel]
     max_attempts: int
+    outgoing: deque = field(default_factory=deque)  # stored claimed by this process, for its delivery loop
 
 
 class DeliverySettings(DependencyProvider):

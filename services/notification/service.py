@@ -86,7 +86,10 @@ class NotificationService(ProvinceFeeds, Pingable):
 
     @timer(interval=DELIVERY_LOOP_SECONDS, eager=True)
     def deliver_new(self):
-        self._courier().retry_due(statuses=(PENDING,))
+        courier, outgoing = self._courier(), self.delivery.outgoing
+        while outgoing:
+            courier.send_claimed(outgoing.popleft())
+        courier.retry_due(statuses=(PENDING,))
 
     # issue 5: 电子监察 alerts, letter reminders, pauses and extensions told to the applicant
     @handle(contracts.SUPERVISION_ALERT)
@@ -136,6 +139,9 @@ class NotificationService(ProvinceFeeds, Pingable):
                 "recipient": item.recipient, "audience": item.audience, "channel": item.channel,
                 "address": item.address, "title": rendered.title, "body": rendered.body,
                 "data": payload(event, webhook_status(event)),
-                "created_at": now.isoformat(timespec="microseconds"), "delivery": new_delivery(item.channel, now),
+                "created_at": now.isoformat(timespec="microseconds"),
+                "delivery": new_delivery(item.channel, now, claimed=True),
             })
-        self.store.add_all(messages)  # in one write; SMS and email wait for the delivery loop
+        # In one write; SMS and email wait for this process's delivery loop (an event delivered again
+        # inserts nothing, so nothing is sent twice).
+        self.delivery.outgoing.extend(m for m in self.store.add_all(messages) if m["delivery"]["status"] == PENDING)

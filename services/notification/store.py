@@ -9,7 +9,7 @@ import uuid
 from pymongo import ASCENDING, DESCENDING
 
 from services.common.errors import NotFound
-from services.common.mongo import duplicates_ignored
+from services.common.mongo import insert_new
 from services.notification.delivery import FAILED, PENDING, SENT
 
 # data: the event as structured fields (services/notification/webhooks.payload), for apps and the province.
@@ -43,14 +43,10 @@ class NotificationStore:
         return {"phone": (doc or {}).get("phone"), "email": (doc or {}).get("email")}
 
     # --- messages -------------------------------------------------------------
-    def add_all(self, messages: list[dict]) -> None:
+    def add_all(self, messages: list[dict]) -> list[dict]:
         """Insert new messages in one write; one this (event, recipient, channel) already has is skipped
-        (the event delivered again), the others go in."""
-        if not messages:
-            return
-        with duplicates_ignored():
-            self.messages.insert_many([{"_id": uuid.uuid4().hex, "read": False, **m} for m in messages],
-                                      ordered=False)
+        (the event delivered again), the others go in. Returns the documents inserted."""
+        return insert_new(self.messages, [{"_id": uuid.uuid4().hex, "read": False, **m} for m in messages])
 
     def claim(self, message_id: str, attempts: int, next_attempt_at: str) -> bool:
         result = self.messages.update_one(

@@ -77,6 +77,16 @@ def test_the_same_event_twice_sends_once(notification, service_config):
     assert sorted(m["channel"] for m in messages.find({"event_id": event["event_id"]})) == ["inbox", "sms"]
 
 
+def test_only_messages_new_to_the_store_are_returned_for_sending(service_config):
+    store = NotificationStore(service_database("notification", service_config))
+    store.ensure_indexes()
+    first = {"event_id": "E-1", "recipient": "zhangsan", "channel": "sms", "delivery": {}}
+    assert [m["event_id"] for m in store.add_all([first])] == ["E-1"]
+    again = store.add_all([first, {**first, "event_id": "E-2"}, {**first, "channel": "email"}])
+    assert sorted((m["event_id"], m["channel"]) for m in again) == [("E-1", "email"), ("E-2", "sms")]
+    assert store.add_all([]) == []
+
+
 def test_no_inbox_without_an_owner(notification, service_config):
     container = notification()
     publish(service_config, container, accepted_event(owner=None))

@@ -20,6 +20,13 @@ def test_inbox_is_delivered_when_stored():
     assert record == {"status": "pending", "attempts": 0, "next_attempt_at": timestamp(T0), "last_error": None}
 
 
+def test_a_message_stored_claimed_is_its_storers_first_attempt_until_the_first_back_off():
+    record = new_delivery("sms", T0, claimed=True)
+    assert record == {"status": "pending", "attempts": 1, "last_error": None,
+                      "next_attempt_at": timestamp(T0 + dt.timedelta(seconds=30))}
+    assert new_delivery("inbox", T0, claimed=True)["status"] == "sent"
+
+
 class FakeStore:
     """The courier's view of the store, in memory."""
 
@@ -27,6 +34,7 @@ class FakeStore:
         self.messages = {m["_id"]: m for m in messages}
 
     def claim(self, message_id, attempts, next_attempt_at):
+        self.claims = getattr(self, "claims", 0) + 1
         record = self.messages[message_id]["delivery"]
         if record["attempts"] != attempts or record["status"] == "sent":
             return False
@@ -108,6 +116,39 @@ def test_a_message_claimed_elsewhere_is_left_alone():
     stale = message()
     store = FakeStore({**message(), "delivery": {**stale["delivery"], "attempts": 1}})
     assert Courier(store, {"sms": FlakyChannel(0)}, 3, clock=Clock()).deliver(stale) is None
+
+
+def claimed_message():
+    return {**message(), "delivery": new_delivery("sms", T0, claimed=True)}
+
+
+def test_a_message_stored_claimed_is_sent_without_claiming_it_again():
+    store, channel, clock = FakeStore(claimed_message()), FlakyChannel(failures=0), Clock()
+    assert Courier(store, {"sms": channel}, 5, clock=clock).send_claimed(store.messages["m1"]) == "sent"
+    record = store.messages["m1"]["delivery"]
+    assert (record["status"], record["attempts"], getattr(store, "claims", 0)) == ("sent", 1, 0)
+    assert channel.sent == [("13812345678", "b")]
+
+
+def test_a_claim_run_out_is_left_to_the_retries_which_claim_the_next_attempt():
+    store, channel, clock = FakeStore(claimed_message()), FlakyChannel(failures=0), Clock()
+    courier = Courier(store, {"sms": channel}, 5, clock=clock)
+    clock.now = T0 + dt.timedelta(seconds=30)   # the storing process died, or its loop fell behind
+    assert courier.send_claimed(store.messages["m1"]) is None and channel.sent == []
+    assert courier.retry_due() == 1
+    record = store.messages["m1"]["delivery"]
+    assert (record["status"], record["attempts"], store.claims) == ("sent", 2, 1)
+
+
+def test_a_failed_first_attempt_of_a_claimed_message_is_retried_after_the_back_off():
+    store, channel, clock = FakeStore(claimed_message()), FlakyChannel(failures=1), Clock()
+    courier = Courier(store, {"sms": channel}, 5, clock=clock)
+    assert courier.send_claimed(store.messages["m1"]) == "failed"
+    record = store.messages["m1"]["delivery"]
+    assert record["next_attempt_at"] == timestamp(T0 + dt.timedelta(seconds=30)) and courier.retry_due() == 0
+    clock.now = T0 + dt.timedelta(seconds=30)
+    courier.retry_due()
+    assert (record["status"], record["attempts"]) == ("sent", 2)
 
 
 def test_log_sms_gateway_masks_the_phone():
