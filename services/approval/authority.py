@@ -165,9 +165,10 @@ class AuthorityMixin:
 
     def scan_deadlines(self):
         """Announce every yellow and red deadline once: the alert's key (case, stage, deadline, state) is
-        unique, so several replicas and restarts never announce one twice, and a missed tick is caught up."""
+        unique, so several replicas and restarts never announce one twice, and a missed tick is caught up.
+        A tick looks at the next window of open cases (ApprovalStore.next_scan_window)."""
         clock, today, now = self._clock(), local_today(), _now()
-        for case in self.store.open_cases(WATCHED):
+        for case in self.store.next_scan_window(WATCHED):
             try:
                 self._relist(case, clock, today, now)
                 for row in alerts_of(case, clock, today):

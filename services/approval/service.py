@@ -164,7 +164,7 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
     def _recompute_open_cases(self):
         """A calendar year entered: every open case's deadlines are counted again (and lose `estimated`)."""
         clock, today, now = self._clock(), local_today(), utc_now()
-        for case in self.store.open_cases(workflow.OPEN):
+        for case in self.store.all_open_cases(workflow.OPEN):
             deadlines = deadlines_of(case, clock, today)
             if deadlines != case.get("deadlines"):
                 try:

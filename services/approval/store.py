@@ -11,6 +11,7 @@ from services.common.mongo import replace_index
 from services.common.outbox import new_document_with_events, update_with_events
 
 CASES = "cases"
+OPEN_WINDOW = 5000   # open cases read at once (ApprovalStore.open_cases)
 CERTIFICATES = "certificates"
 DELEGATIONS, VIOLATIONS, ALERTS = "delegations", "violations", "alerts"
 
@@ -24,6 +25,7 @@ class ApprovalStore:
         self.calendar = db["calendar_years"]
         self.clock = CachedClock(self.calendar_years)   # the working-day clock over these years
         self._authority = None
+        self._scan_after = ""   # where the deadline scan's next window starts (next_scan_window)
 
     def ensure_indexes(self):
         self.cases.create_index([("department", ASCENDING), ("status", ASCENDING)])
@@ -69,9 +71,29 @@ class ApprovalStore:
         if update:
             self.cases.update_one({"_id": case_no}, update)
 
-    def open_cases(self, statuses, limit: int = 5000) -> list[dict]:
-        return list(self.cases.find({"status": {"$in": list(statuses)}}, {"outbox": 0, "outbox_pending": 0})
-                    .limit(limit))
+    def open_cases(self, statuses, after: str = "") -> list[dict]:
+        """Up to OPEN_WINDOW cases in `statuses`, by case number, after `after` (a window: one query,
+        as SecantusDB reads the whole collection for any of them)."""
+        query = {"status": {"$in": list(statuses)}, **({"_id": {"$gt": after}} if after else {})}
+        return list(self.cases.find(query, {"outbox": 0, "outbox_pending": 0}).sort("_id", ASCENDING)
+                    .limit(OPEN_WINDOW))
+
+    def all_open_cases(self, statuses):
+        """Every case in `statuses`, window after window."""
+        after = ""
+        while True:
+            window = self.open_cases(statuses, after)
+            yield from window
+            if len(window) < OPEN_WINDOW:
+                return
+            after = window[-1]["_id"]
+
+    def next_scan_window(self, statuses) -> list[dict]:
+        """The deadline scan's next window: each tick takes the cases after those of the tick before,
+        from the start again after the last, so every open case is scanned however many there are."""
+        window = self.open_cases(statuses, self._scan_after)
+        self._scan_after = window[-1]["_id"] if len(window) == OPEN_WINDOW else ""
+        return window
 
     def page_cases(self, match: dict, as_of: str, after: str | None, limit: int) -> list[tuple[str, dict]]:
         """Cases listed at `as_of`, in the order they had then, after key `after` (see services.common.caselist)."""

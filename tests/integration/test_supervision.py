@@ -136,3 +136,32 @@ def test_an_ab_post_keeps_receiving_to_the_clerk_on_duty(container_factory, serv
         second = intake.submit_application(body(PUBLIC_PLACE, channel="online"), APPLICANT)
         assert intake.get_application(second["case_no"], clerk1)["allowed_actions"] == ["accept", "refuse"]
         assert intake.transition(second["case_no"], "accept", clerk1, {})["status"] == "accepted"
+
+
+def test_the_scan_reaches_every_open_case_however_many_window_after_window(
+        container_factory, service_config, alerts_queue, monkeypatch):
+    from services.approval import store as approval_store
+    monkeypatch.setattr(approval_store, "OPEN_WINDOW", 2)   # five red cases, two per tick
+    container_factory(ApprovalService, {**service_config, **FAST}).start()
+    today = local_today()
+    late = [accepted_event(accepted_on=today - dt.timedelta(days=14), promised_days=40, statutory_days=45,
+                           stage_limits={"review": 1}) for _ in range(5)]
+    with ServiceRpcProxy(contracts.Approval.SERVICE, service_config) as approval:
+        for payload in late:
+            approval.open_case(payload)
+    time.sleep(3)   # about ten ticks
+    warned = {e["case_no"] for e in drain(service_config, alerts_queue) if e["state"] == "red"}
+    assert warned == {payload["case_no"] for payload in late}
+
+
+def test_all_open_cases_come_window_after_window_each_once(service_config, monkeypatch):
+    from services.approval import store as approval_store
+    from services.common.mongo import service_database
+    monkeypatch.setattr(approval_store, "OPEN_WINDOW", 2)
+    store = approval_store.ApprovalStore(service_database("approval", service_config))
+    store.cases.insert_many([{"_id": f"W-{n}", "status": ("accepted", "in_review", "closed")[n % 3]}
+                             for n in range(9)])
+    assert [case["_id"] for case in store.all_open_cases(("accepted", "in_review"))] == [
+        "W-0", "W-1", "W-3", "W-4", "W-6", "W-7"]
+    assert [[case["_id"] for case in store.next_scan_window(("accepted",))] for _ in range(3)] == [
+        ["W-0", "W-3"], ["W-6"], ["W-0", "W-3"]]
