@@ -24,7 +24,9 @@ class Delivery:
 
 
 class DeliverySettings(DependencyProvider):
-    """Injects the channels this deployment can use and the retry limit."""
+    """Injects the channels this deployment can use, the retry limit, and this process's queue of messages
+    stored claimed for their first attempt (`outgoing`: filled by the event handlers, emptied by the
+    delivery loop; one per container, so every worker of the process shares it)."""
 
     def setup(self):
         config = self.container.config
