@@ -11,7 +11,7 @@ import uuid
 from services.approval import delegations, workflow
 from services.approval.cases import alerts_of, case_view
 from services.approval.events import alert_event
-from services.approval.store import ALERTS, DELEGATIONS, VIOLATIONS
+from services.approval.store import ALERTS, DELEGATIONS, UNWATCHED, VIOLATIONS
 from services.common import caselist, contracts, policy
 from services.common.errors import Forbidden, InvalidInput, field_error
 from services.common.localtime import local_today
@@ -145,10 +145,11 @@ class AuthorityMixin:
     # --- 电子监察 -------------------------------------------------------------------------
     @rpc
     def supervision(self, department=None):
-        """Open cases now yellow or red (overall or a stage), most urgent first."""
+        """Open cases now yellow or red (overall or a stage), most urgent first: those the last change or
+        scan found so (the scan looks at each case again within a tick of its change or of midnight)."""
         clock, today = self._clock(), local_today()
         result = {"yellow": [], "red": []}
-        for case in self.store.open_cases(WATCHED):
+        for case in self.store.supervised_cases(WATCHED):
             if department and department not in (case.get("departments") or [case["department"]]):
                 continue
             view = case_view(case, clock, today)
@@ -166,15 +167,24 @@ class AuthorityMixin:
     def scan_deadlines(self):
         """Announce every yellow and red deadline once: the alert's key (case, stage, deadline, state) is
         unique, so several replicas and restarts never announce one twice, and a missed tick is caught up.
-        A tick looks at the next window of open cases (ApprovalStore.next_scan_window)."""
+        Deadlines count in working days, so a case's state changes only with the centre date or with the
+        case: a tick scans the cases not yet scanned today or changed since (ApprovalStore.due_for_scan)."""
         clock, today, now = self._clock(), local_today(), _now()
-        for case in self.store.next_scan_window(WATCHED):
+        scanned = []
+        for case in self.store.due_for_scan(today.isoformat()):
+            if case.get("status") not in WATCHED:
+                scanned.append((case, {"$set": {"scanned_on": UNWATCHED}}))
+                continue
             try:
-                self._relist(case, clock, today, now)
+                update = self._listing_update(case, clock, today, now)
                 for row in alerts_of(case, clock, today):
                     self._alert(case, row, now)
             except Exception:
                 log.exception("supervision scan of case %s failed", case.get("case_no"))
+                continue  # left due: the next tick tries again
+            update.setdefault("$set", {})["scanned_on"] = today.isoformat()
+            scanned.append((case, update))
+        self.store.mark_scanned(scanned)
         self._remind_letters(today)
 
     @rpc

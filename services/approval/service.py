@@ -152,6 +152,9 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
 
     def _relist(self, case, clock, today, now):
         """Keep the case's place in the queues and its supervision state current."""
+        self.store.update_listing(case["case_no"], self._listing_update(case, clock, today, now))
+
+    def _listing_update(self, case, clock, today, now) -> dict:
         fields = list_fields(case, clock, today)
         update = caselist.key_change(case.get("sort_key"), fields["sort_key"], now)
         if not case.get("listed_from"):  # a case stored before queues existed
@@ -159,7 +162,7 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
                                                  departments=[case["department"]])
         if case.get("supervision_state") != fields["supervision_state"]:
             update.setdefault("$set", {})["supervision_state"] = fields["supervision_state"]
-        self.store.update_listing(case["case_no"], update)
+        return update
 
     def _recompute_open_cases(self):
         """A calendar year entered: every open case's deadlines are counted again (and lose `estimated`)."""
@@ -172,3 +175,4 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
                 except Conflict:
                     continue  # changed meanwhile: its own step counted the deadlines again
                 self._relist({**case, "deadlines": deadlines}, clock, today, now)
+        self.store.rescan_all()   # a stage's deadline may have moved with the calendar too

@@ -1,7 +1,7 @@
 """Approval's own collections: cases (_id = case_no), certificates, counters, calendar_years."""
 import time
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common.caselist import key_as_of, merge
@@ -11,7 +11,11 @@ from services.common.mongo import replace_index
 from services.common.outbox import new_document_with_events, update_with_events
 
 CASES = "cases"
-OPEN_WINDOW = 5000   # open cases read at once (ApprovalStore.open_cases)
+OPEN_WINDOW = 5000   # open cases read at once (ApprovalStore.open_cases, ApprovalStore.due_for_scan)
+# A case's `scanned_on`, for the deadline scan: the centre date it was last scanned, RESCAN once it
+# changed (scan it again soon), UNWATCHED once it has no deadline left to watch (never again). Dates
+# and RESCAN sort below UNWATCHED, so "due" is one bounded range of an index.
+RESCAN, UNWATCHED = "", "~"
 CERTIFICATES = "certificates"
 DELEGATIONS, VIOLATIONS, ALERTS = "delegations", "violations", "alerts"
 
@@ -25,7 +29,6 @@ class ApprovalStore:
         self.calendar = db["calendar_years"]
         self.clock = CachedClock(self.calendar_years)   # the working-day clock over these years
         self._authority = None
-        self._scan_after = ""   # where the deadline scan's next window starts (next_scan_window)
 
     def ensure_indexes(self):
         self.cases.create_index([("department", ASCENDING), ("status", ASCENDING)])
@@ -38,6 +41,10 @@ class ApprovalStore:
         self.cases.create_index("decision.decided_on", sparse=True)
         self.cases.create_index("sort_key")
         self.cases.create_index("sort_changed_at")
+        self.cases.create_index("scanned_on")
+        self.cases.create_index("supervision_state")
+        # Cases stored before the scan kept `scanned_on` are all scanned once (then find their place).
+        self.cases.update_many({"scanned_on": None}, {"$set": {"scanned_on": RESCAN}})
         AuthorityStore(self.db).ensure_indexes()
 
     @property
@@ -50,7 +57,7 @@ class ApprovalStore:
     def insert_case(self, document: dict) -> bool:
         """Store a new case; False if the case number is already there (opened before)."""
         try:
-            self.cases.insert_one(document)
+            self.cases.insert_one({**document, "scanned_on": RESCAN})
         except DuplicateKeyError:
             return False
         return True
@@ -62,7 +69,9 @@ class ApprovalStore:
         return document
 
     def update_case(self, case_no: str, version: int, update: dict, events: list[dict]) -> None:
-        """Apply one change and its events in one write, if nobody changed the case since `version`."""
+        """Apply one change and its events in one write, if nobody changed the case since `version`;
+        the deadline scan then looks at it again (RESCAN)."""
+        update = {**update, "$set": {**update.get("$set", {}), "scanned_on": RESCAN}}
         if not update_with_events(self.cases, case_no, version, update, events):
             raise Conflict(f"办件 {case_no} 已被他人修改，请刷新后重试")
 
@@ -88,12 +97,29 @@ class ApprovalStore:
                 return
             after = window[-1]["_id"]
 
-    def next_scan_window(self, statuses) -> list[dict]:
-        """The deadline scan's next window: each tick takes the cases after those of the tick before,
-        from the start again after the last, so every open case is scanned however many there are."""
-        window = self.open_cases(statuses, self._scan_after)
-        self._scan_after = window[-1]["_id"] if len(window) == OPEN_WINDOW else ""
-        return window
+    def due_for_scan(self, today: str) -> list[dict]:
+        """Up to OPEN_WINDOW cases the deadline scan has not looked at on centre date `today` (nor since
+        they last changed). A bounded range of the `scanned_on` index: SecantusDB reads only the cases it
+        matches, so a tick costs what changed since the last one, and after midnight each open case once."""
+        return list(self.cases.find({"scanned_on": {"$gte": RESCAN, "$lt": today}},
+                                    {"outbox": 0, "outbox_pending": 0}).limit(OPEN_WINDOW))
+
+    def mark_scanned(self, scanned: list[tuple[dict, dict]]) -> None:
+        """Store each scanned case's (case, update) in one bulk write, each only if the case is still at the
+        version scanned: a case changed meanwhile keeps RESCAN and is scanned again."""
+        if scanned:
+            self.cases.bulk_write([UpdateOne({"_id": case["_id"], "version": case.get("version")}, update)
+                                   for case, update in scanned], ordered=False)
+
+    def rescan_all(self) -> None:
+        """Every watched case is scanned again (the calendar changed under their deadlines)."""
+        self.cases.update_many({"scanned_on": {"$gt": RESCAN, "$lt": UNWATCHED}}, {"$set": {"scanned_on": RESCAN}})
+
+    def supervised_cases(self, statuses) -> list[dict]:
+        """Cases in `statuses` whose stored supervision state is yellow or red (from their last change or
+        scan), by the `supervision_state` index."""
+        query = {"supervision_state": {"$in": ["yellow", "red"]}, "status": {"$in": list(statuses)}}
+        return list(self.cases.find(query, {"outbox": 0, "outbox_pending": 0}))
 
     def page_cases(self, match: dict, as_of: str, after: str | None, limit: int) -> list[tuple[str, dict]]:
         """Cases listed at `as_of`, in the order they had then, after key `after` (see services.common.caselist)."""

@@ -154,6 +154,35 @@ def test_the_scan_reaches_every_open_case_however_many_window_after_window(
     assert warned == {payload["case_no"] for payload in late}
 
 
+def test_a_case_changed_after_its_scan_is_scanned_again_the_same_day(
+        container_factory, service_config, alerts_queue):
+    from services.approval.store import UNWATCHED, ApprovalStore
+    from services.common.mongo import service_database
+    container_factory(ApprovalService, {**service_config, **FAST}).start()
+    green = accepted_event(promised_days=15, statutory_days=20)
+    with ServiceRpcProxy(contracts.Approval.SERVICE, service_config) as approval:
+        approval.open_case(green)
+    store, today = ApprovalStore(service_database("approval", service_config)), local_today()
+    deadline = time.monotonic() + 10
+    while store.case(green["case_no"]).get("scanned_on") != today.isoformat():
+        assert time.monotonic() < deadline, "the scan never looked at the new case"
+        time.sleep(0.2)
+    assert drain(service_config, alerts_queue) == []
+    case = store.case(green["case_no"])
+    overdue = {**case["deadlines"], "promised": (today - dt.timedelta(days=7)).isoformat()}
+    store.update_case(green["case_no"], case["version"], {"$set": {"deadlines": overdue}}, [])
+    time.sleep(2)   # several ticks
+    assert ("overall", "red") in {(e["stage"], e["state"]) for e in drain(service_config, alerts_queue)
+                                  if e["case_no"] == green["case_no"]}
+    assert store.case(green["case_no"])["supervision_state"] == "red"
+
+    case = store.case(green["case_no"])
+    store.update_case(green["case_no"], case["version"], {"$set": {"status": "closed"}}, [])
+    while store.case(green["case_no"])["scanned_on"] != UNWATCHED:   # closed: never scanned again
+        assert time.monotonic() < deadline + 5, "the scan never let the closed case go"
+        time.sleep(0.2)
+
+
 def test_all_open_cases_come_window_after_window_each_once(service_config, monkeypatch):
     from services.approval import store as approval_store
     from services.common.mongo import service_database
@@ -163,5 +192,40 @@ def test_all_open_cases_come_window_after_window_each_once(service_config, monke
                              for n in range(9)])
     assert [case["_id"] for case in store.all_open_cases(("accepted", "in_review"))] == [
         "W-0", "W-1", "W-3", "W-4", "W-6", "W-7"]
-    assert [[case["_id"] for case in store.next_scan_window(("accepted",))] for _ in range(3)] == [
-        ["W-0", "W-3"], ["W-6"], ["W-0", "W-3"]]
+
+
+def test_a_case_is_due_for_the_scan_once_a_day_and_again_after_each_change(service_config, monkeypatch):
+    from services.approval import store as approval_store
+    from services.common.mongo import service_database
+    monkeypatch.setattr(approval_store, "OPEN_WINDOW", 2)
+    store = approval_store.ApprovalStore(service_database("approval", service_config))
+    store.ensure_indexes()
+    for n in range(3):
+        assert store.insert_case({"_id": f"S-{n}", "case_no": f"S-{n}", "status": "accepted", "version": 1})
+    store.cases.insert_one({"_id": "S-old", "status": "accepted", "version": 1})   # from before scanned_on
+    store.ensure_indexes()                                                         # a restart: due once
+    today, tomorrow = "2026-12-07", "2026-12-08"
+
+    def due(day):
+        return sorted(case["_id"] for case in store.due_for_scan(day))
+
+    seen = []
+    while batch := store.due_for_scan(today):
+        assert len(batch) <= 2
+        seen += [case["_id"] for case in batch]
+        store.mark_scanned([(case, {"$set": {"scanned_on": today}}) for case in batch])
+    assert sorted(seen) == ["S-0", "S-1", "S-2", "S-old"]        # each once
+    monkeypatch.setattr(approval_store, "OPEN_WINDOW", 10)
+    assert due(tomorrow) == ["S-0", "S-1", "S-2", "S-old"]       # and again the next centre day
+
+    store.update_case("S-1", 1, {"$set": {"status": "in_review"}}, [])    # a change: due again today
+    assert due(today) == ["S-1"]
+    stale = {"_id": "S-1", "version": 1}                                   # scanned before that change
+    store.mark_scanned([(stale, {"$set": {"scanned_on": today}})])
+    assert due(today) == ["S-1"]
+
+    store.mark_scanned([(store.case("S-1"), {"$set": {"scanned_on": approval_store.UNWATCHED}})])
+    assert due(today) == [] and "S-1" not in due("9999-12-31")   # nothing left to watch: never again
+
+    store.rescan_all()                                             # the calendar changed
+    assert due(today) == ["S-0", "S-2", "S-old"]
