@@ -8,10 +8,10 @@ import datetime as dt
 import logging
 import uuid
 
-from services.approval import delegations, workflow
-from services.approval.cases import alerts_of, case_view
+from services.approval import delegations
+from services.approval.cases import UNWATCHED, WATCHED, alerts_of, case_view
 from services.approval.events import alert_event
-from services.approval.store import ALERTS, DELEGATIONS, UNWATCHED, VIOLATIONS
+from services.approval.store import ALERTS, DELEGATIONS, VIOLATIONS
 from services.common import caselist, contracts, policy
 from services.common.errors import Forbidden, InvalidInput, field_error
 from services.common.localtime import local_today
@@ -20,7 +20,6 @@ from services.common.timers import setting_timer
 
 log = logging.getLogger(__name__)
 # Watched by the timer: open cases and decided ones not yet delivered.
-WATCHED = workflow.OPEN + ("approved", "denied", "certificate_issued")
 MINE_SCAN = 1000   # queue=mine: candidates looked at per page before answering with what was found
 
 

@@ -156,6 +156,23 @@ def alerts_of(case: dict, clock: WorkingDayClock, today: dt.date) -> list[dict]:
     return [row for row in rows if row["state"] != "green"]
 
 
+# Statuses with a deadline to watch (the decision's, or the licence's issue after it).
+WATCHED = OPEN + ("approved", "denied", "certificate_issued")
+# A case's `scanned_on`, for the deadline scan: the centre date it was last looked at, RESCAN when it must
+# be looked at again (it changed, with an alert to announce), UNWATCHED once it has no deadline left to
+# watch. Dates and RESCAN sort below UNWATCHED, so the cases due are one bounded range of an index.
+RESCAN, UNWATCHED = "", "~"
+
+
+def scan_mark(case: dict, clock: WorkingDayClock, today: dt.date) -> str:
+    """`scanned_on` for a case whose listing is written now: a case with no alert to announce needs no scan
+    before the next centre day (its deadlines count in working days), one with an alert is left to the scan,
+    which announces each alert once."""
+    if case["status"] not in WATCHED:
+        return UNWATCHED
+    return RESCAN if alerts_of(case, clock, today) else today.isoformat()
+
+
 def policy_case(case: dict) -> dict:
     """What the authorisation policy reads of a case."""
     return {"department": case["department"], "item_code": case["item_code"], "status": case["status"],

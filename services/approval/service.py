@@ -18,6 +18,7 @@ from services.approval.cases import (
     list_fields,
     new_case,
     policy_case,
+    scan_mark,
 )
 from services.approval.events import step_events
 from services.approval.licences import LicenceEntrypoints
@@ -84,13 +85,13 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
         effects = self.licence_effects(after, step, actor, today, now)
         after.update(effects)
         events = step_events(after, step, actor, self.request_id, today, effects.get("certificate"))
-        update = {"$set": {**changed_fields(after, step), "updated_at": now},
-                  "$push": {"history": history_entry(step, actor, now)}}
-        update["$set"].update(effects)
+        listing = self._listing_update(after, clock, today, now)   # its place in the queues, in the same write
+        update = {"$set": {**changed_fields(after, step), "updated_at": now, **listing.get("$set", {}),
+                           "scanned_on": scan_mark(after, clock, today), **effects},
+                  "$push": {"history": history_entry(step, actor, now), **listing.get("$push", {})}}
         self.store.update_case(case_no, case["version"], update, events)
         self._publish(case_no)
         self.complete_licence_effects(case_no, effects)
-        self._relist(after, clock, today, now)
         return case_view(self.store.case(case_no), clock, today, actor, authority)
 
     @rpc
@@ -145,7 +146,8 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
         case = new_case(payload, deadlines, now)
         listing = list_fields(case, clock, today)
         case.update(listing, listed_from=payload.get("accepted_at") or now, sort_changed_at=now,
-                    sort_history=[{"key": listing["sort_key"], "from": payload.get("accepted_at") or now}])
+                    sort_history=[{"key": listing["sort_key"], "from": payload.get("accepted_at") or now}],
+                    scanned_on=scan_mark(case, clock, today))
         # Idempotent: case_no is the _id, a second open finds the first one (read only then).
         stored = case if self.store.insert_case(case) else self.store.case(payload["case_no"])
         return case_view(stored, clock, today)

@@ -4,6 +4,7 @@ import time
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
+from services.approval.cases import RESCAN, UNWATCHED
 from services.common.caselist import key_as_of, merge
 from services.common.clock import CachedClock
 from services.common.errors import Conflict, NotFound
@@ -12,10 +13,6 @@ from services.common.outbox import new_document_with_events, update_with_events
 
 CASES = "cases"
 OPEN_WINDOW = 5000   # open cases read at once (ApprovalStore.open_cases, ApprovalStore.due_for_scan)
-# A case's `scanned_on`, for the deadline scan: the centre date it was last scanned, RESCAN once it
-# changed (scan it again soon), UNWATCHED once it has no deadline left to watch (never again). Dates
-# and RESCAN sort below UNWATCHED, so "due" is one bounded range of an index.
-RESCAN, UNWATCHED = "", "~"
 CERTIFICATES = "certificates"
 DELEGATIONS, VIOLATIONS, ALERTS = "delegations", "violations", "alerts"
 
@@ -57,7 +54,7 @@ class ApprovalStore:
     def insert_case(self, document: dict) -> bool:
         """Store a new case; False if the case number is already there (opened before)."""
         try:
-            self.cases.insert_one({**document, "scanned_on": RESCAN})
+            self.cases.insert_one({"scanned_on": RESCAN, **document})
         except DuplicateKeyError:
             return False
         return True
@@ -70,8 +67,8 @@ class ApprovalStore:
 
     def update_case(self, case_no: str, version: int, update: dict, events: list[dict]) -> None:
         """Apply one change and its events in one write, if nobody changed the case since `version`;
-        the deadline scan then looks at it again (RESCAN)."""
-        update = {**update, "$set": {**update.get("$set", {}), "scanned_on": RESCAN}}
+        the deadline scan then looks at it again, unless the update says otherwise (cases.scan_mark)."""
+        update = {**update, "$set": {"scanned_on": RESCAN, **update.get("$set", {})}}
         if not update_with_events(self.cases, case_no, version, update, events):
             raise Conflict(f"办件 {case_no} 已被他人修改，请刷新后重试")
 
