@@ -28,6 +28,10 @@ PYTHON = sys.executable
 # streams, no transactions); by default it writes an oplog entry for every document written.
 SECANTUS_FLAGS = ("--sync-on-commit", "--standalone")
 SERVICES = ("intake", "approval", "notification", "evaluation")
+# How long the embedded databases may take to open: SecantusDB reads every stored document as it
+# starts (40 s for a 1.2 GB store here), and waiting longer is safe, since a server that exits ends
+# the wait at once (databases_ready).
+DATABASE_START_SECONDS = 1800
 # Database per service: each owner of collections gets a SecantusDB server of its own, on
 # mongo_port + its position here. SecantusDB serves every call under one interpreter lock, so
 # one server for all would run the whole platform's database work on one core; MongoDB in
@@ -41,9 +45,15 @@ class ProcessDied(RuntimeError):
     """A process we are waiting for has exited: waiting longer will not help."""
 
 
-def wait_for(check, what: str, timeout: float = 60.0, interval: float = 0.25) -> None:
-    deadline = time.monotonic() + timeout
+def wait_for(check, what: str, timeout: float = 60.0, interval: float = 0.25, slow: tuple[float, str] | None = None
+             ) -> None:
+    """Wait until check() is true; `slow` is (seconds, a line printed once if it takes longer)."""
+    start = time.monotonic()
+    deadline = start + timeout
     while time.monotonic() < deadline:
+        if slow and time.monotonic() - start > slow[0]:
+            print(slow[1], flush=True)
+            slow = None
         try:
             if check():
                 return
@@ -287,7 +297,11 @@ class Stack:
     def start_infrastructure(self) -> None:
         self.start_databases()
         self.rabbit.start()
-        wait_for(self.databases_ready, "SecantusDB on ports " + ", ".join(map(str, self.database_ports.values())))
+        wait_for(self.databases_ready, "SecantusDB on ports " + ", ".join(map(str, self.database_ports.values())),
+                 timeout=DATABASE_START_SECONDS,
+                 slow=(30, f"==> the databases are still opening their stores ({self._stored_gb():.1f} GB under "
+                           f"{self.var}): SecantusDB reads every stored document as it starts, about a minute "
+                           "per 2 GB on 2 cores"))
 
     def start_databases(self) -> None:
         """Start a SecantusDB server for each owner (none with an external MONGO_URI); see databases_ready."""
@@ -296,6 +310,10 @@ class Stack:
                 self.databases[owner] = database_server(f"mongo-{owner}", port, self._storage(owner),
                                                         self.var / "logs" / f"mongo-{owner}.log", self.env)
                 self.databases[owner].start()
+
+    def _stored_gb(self) -> float:
+        return sum(f.stat().st_size for owner in self.databases for f in self._storage(owner).rglob("*")
+                   if f.is_file()) / 1e9
 
     def _storage(self, owner: str) -> Path:
         """The owner's data directory. Data kept the earlier way (one server for all, var/mongo) is

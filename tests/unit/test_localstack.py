@@ -1,6 +1,8 @@
 """The local stack's database per service: which server each process is given, and the upgrade
 from one server for all (var/mongo)."""
-from deploy.localstack import DATABASE_OWNERS, SERVICES, Stack
+import pytest
+
+from deploy.localstack import DATABASE_OWNERS, SERVICES, ProcessDied, Stack, wait_for
 
 
 def stack(tmp_path, mongo_uri=None) -> Stack:
@@ -37,3 +39,14 @@ def test_data_kept_in_one_server_is_copied_to_each_owner_once(tmp_path):
         assert (platform._storage(owner) / "collection-1.wt").read_bytes() == b"cases"
     (tmp_path / "mongo-intake" / "collection-1.wt").write_bytes(b"changed since")
     assert (platform._storage("intake") / "collection-1.wt").read_bytes() == b"changed since"  # not copied again
+
+
+def test_a_slow_start_is_explained_once_and_a_dead_process_ends_the_wait(capsys):
+    answers = iter([False] * 6 + [True])
+    wait_for(lambda: next(answers), "thing", timeout=5, interval=0.01, slow=(0.02, "still opening"))
+    assert capsys.readouterr().out == "still opening\n"
+
+    def dead():
+        raise ProcessDied("the database exited")
+    with pytest.raises(ProcessDied):
+        wait_for(dead, "thing", timeout=600, slow=(0.0, "still opening"))
