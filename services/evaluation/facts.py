@@ -24,6 +24,9 @@ _EVENT_FIELDS = {
     contracts.CASE_CLOSED: {"closed_on": "closed_on", "status": "closed_status"},
 }
 
+# The events that usually come first for a case (the store tries to insert its facts before reading them).
+OPENING = frozenset({contracts.APPLICATION_RECEIVED, contracts.APPLICATION_ACCEPTED})
+
 
 def local_date(moment: str | None) -> str | None:
     """The centre's calendar date of an ISO datetime (a bare date passes through)."""

@@ -72,9 +72,17 @@ class EvaluationStore(CounterStore):
             self.db.drop_collection("counter_applied")
 
     # --- case facts -------------------------------------------------------------
-    def record_facts(self, case_no: str, event_id: str, facts: dict) -> bool:
+    def record_facts(self, case_no: str, event_id: str, facts: dict, opening: bool = False) -> bool:
         """Apply one event's facts, and what they change in the counters, in one write; False if this
-        event was applied already."""
+        event was applied already. An `opening` event (one that usually finds no facts yet) first tries
+        to insert them, which saves the read; a case already there is read and updated as any other."""
+        if opening:
+            try:
+                self.case_facts.insert_one(
+                    counted_document(counters.FACT, {"_id": case_no, **facts, "events": [event_id]}))
+                return True
+            except DuplicateKeyError:
+                pass  # facts of this case are stored already (or this very event was)
         for _ in range(10):
             doc = self.case_facts.find_one({"_id": case_no}, CHANGING)  # not the deltas waiting on it
             if doc is not None and event_id in doc.get("events", []):
