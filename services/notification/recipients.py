@@ -56,6 +56,12 @@ def contact_from(event: dict) -> dict:
     }
 
 
+def event_contact(event: dict) -> dict | None:
+    """The applicant's contact as an event carrying the whole applicant gives it (application_accepted):
+    the case's contact as it is now, so the stored one need not be read. None for other events."""
+    return contact_from(event) if isinstance(event.get("applicant"), dict) else None
+
+
 def plan(event: dict, contact: dict | None, channels: frozenset[str]) -> list[Delivery]:
     """Every delivery an event calls for, given the applicant's contact and the channels available."""
     event_type = event["event_type"]

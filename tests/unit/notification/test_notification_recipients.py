@@ -6,6 +6,7 @@ from services.notification.recipients import (
     Delivery,
     contact_from,
     department_staff,
+    event_contact,
     plan,
     uses_contact,
 )
@@ -62,6 +63,14 @@ def test_contact_keeps_only_usable_addresses():
     assert contact_from({"applicant": {"phone": "13812345678", "email": "a@b.cn"}}) == {
         "phone": "13812345678", "email": "a@b.cn"}
     assert contact_from({}) == {"phone": None, "email": None}
+
+
+def test_an_event_carrying_the_applicant_gives_the_contact_to_use():
+    accepted = {"event_type": contracts.APPLICATION_ACCEPTED,
+                "applicant": {"name": "张三", "phone": "138****5678", "email": "a@b.cn"}}
+    assert event_contact(accepted) == {"phone": None, "email": "a@b.cn"}
+    assert event_contact({**accepted, "applicant": {"name": "张三"}}) == {"phone": None, "email": None}  # none now
+    assert event_contact(evt(contracts.CASE_DECIDED, owner="u")) is None  # the stored contact is read
 
 
 NOTIFIED = sorted({event_type for service, event_type in contracts.SUBSCRIPTIONS if service == "notification"})
