@@ -3,7 +3,7 @@ cases of issue 5: pauses across a holiday, extensions, and the supervision arith
 import datetime as dt
 
 import chinese_calendar
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from services.common.calendar import OfficialCalendar
@@ -14,6 +14,9 @@ D = dt.date
 DAY = dt.timedelta(days=1)
 CLOCK = WorkingDayClock(OfficialCalendar())
 dates = st.dates(min_value=D(2004, 1, 1), max_value=D(2026, 10, 31))
+# The reference (chinese_calendar) has data up to the end of this year only: a drawn example whose days
+# reach past it is skipped, not checked (the reference raises NotImplementedError there).
+LAST_KNOWN = D(max(chinese_calendar.holidays).year, 12, 31)
 
 
 def is_workday(day):
@@ -56,6 +59,7 @@ def closed_pauses(draw, start):
 def test_deadline_matches_the_reference(start, n, data):
     pauses = data.draw(closed_pauses(start))
     counted = CLOCK.deadline(start, n, [Pause(a, b) for a, b in pauses])
+    assume(counted.value <= LAST_KNOWN)
     assert counted.value == reference_deadline(start, n, pauses)
     assert not counted.estimated
 
@@ -65,6 +69,7 @@ def test_deadline_matches_the_reference(start, n, data):
 def test_days_used_matches_the_reference_and_inverts_the_deadline(start, span, data):
     pauses = data.draw(closed_pauses(start))
     end = start + span * DAY
+    assume(end <= LAST_KNOWN)
     used = CLOCK.working_days_used(start, end, [Pause(a, b) for a, b in pauses]).value
     assert used == reference_used(start, end, pauses)
     if used:  # the deadline of `used` days is the last counted day on or before `end`
