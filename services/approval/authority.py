@@ -181,7 +181,7 @@ class AuthorityMixin:
             except Exception:
                 log.exception("supervision scan of case %s failed", case.get("case_no"))
                 continue  # left due: the next tick tries again
-            update.setdefault("$set", {})["scanned_on"] = today.isoformat()
+            update["$set"]["scanned_on"] = today.isoformat()   # its alerts are announced
             scanned.append((case, update))
         self.store.mark_scanned(scanned)
         self._remind_letters(today)

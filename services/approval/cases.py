@@ -164,13 +164,14 @@ WATCHED = OPEN + ("approved", "denied", "certificate_issued")
 RESCAN, UNWATCHED = "", "~"
 
 
-def scan_mark(case: dict, clock: WorkingDayClock, today: dt.date) -> str:
-    """`scanned_on` for a case whose listing is written now: a case with no alert to announce needs no scan
-    before the next centre day (its deadlines count in working days), one with an alert is left to the scan,
+def scan_mark(status: str, state: str, today: dt.date) -> str:
+    """`scanned_on` for a case whose listing is written now, from its status and supervision state: a green
+    case has no alert to announce and needs no scan before the next centre day (its deadlines count in
+    working days); a yellow or red one (its most urgent deadline, so it has an alert) is left to the scan,
     which announces each alert once."""
-    if case["status"] not in WATCHED:
+    if status not in WATCHED:
         return UNWATCHED
-    return RESCAN if alerts_of(case, clock, today) else today.isoformat()
+    return RESCAN if state != "green" else today.isoformat()
 
 
 def policy_case(case: dict) -> dict:
@@ -187,10 +188,11 @@ def allowed_for(case: dict, actor: dict | None, authority: dict | None, today: d
 
 
 def list_fields(case: dict, clock: WorkingDayClock, today: dt.date) -> dict:
-    """The fields a queue sorts and filters on, stored with every change."""
+    """The fields a queue sorts and filters on, and the deadline scan's mark, stored with every change."""
     state = supervision_of(case, clock, today)
     return {"supervision_state": state["state"],
-            "sort_key": supervision.sort_key(bool(case.get("urgent")), state, case["case_no"])}
+            "sort_key": supervision.sort_key(bool(case.get("urgent")), state, case["case_no"]),
+            "scanned_on": scan_mark(case["status"], state["state"], today)}
 
 
 def case_view(case: dict, clock: WorkingDayClock, today: dt.date, actor: dict | None = None,

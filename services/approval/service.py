@@ -18,7 +18,6 @@ from services.approval.cases import (
     list_fields,
     new_case,
     policy_case,
-    scan_mark,
 )
 from services.approval.events import step_events
 from services.approval.licences import LicenceEntrypoints
@@ -86,8 +85,7 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
         after.update(effects)
         events = step_events(after, step, actor, self.request_id, today, effects.get("certificate"))
         listing = self._listing_update(after, clock, today, now)   # its place in the queues, in the same write
-        update = {"$set": {**changed_fields(after, step), "updated_at": now, **listing.get("$set", {}),
-                           "scanned_on": scan_mark(after, clock, today), **effects},
+        update = {"$set": {**changed_fields(after, step), "updated_at": now, **listing["$set"], **effects},
                   "$push": {"history": history_entry(step, actor, now), **listing.get("$push", {})}}
         self.store.update_case(case_no, case["version"], update, events)
         self._publish(case_no)
@@ -146,24 +144,21 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
         case = new_case(payload, deadlines, now)
         listing = list_fields(case, clock, today)
         case.update(listing, listed_from=payload.get("accepted_at") or now, sort_changed_at=now,
-                    sort_history=[{"key": listing["sort_key"], "from": payload.get("accepted_at") or now}],
-                    scanned_on=scan_mark(case, clock, today))
+                    sort_history=[{"key": listing["sort_key"], "from": payload.get("accepted_at") or now}])
         # Idempotent: case_no is the _id, a second open finds the first one (read only then).
         stored = case if self.store.insert_case(case) else self.store.case(payload["case_no"])
         return case_view(stored, clock, today)
 
-    def _relist(self, case, clock, today, now):
-        """Keep the case's place in the queues and its supervision state current."""
-        self.store.update_listing(case["case_no"], self._listing_update(case, clock, today, now))
-
     def _listing_update(self, case, clock, today, now) -> dict:
+        """What keeps the case's place in the queues, its supervision state and its scan mark current
+        (always a `$set`: the mark)."""
         fields = list_fields(case, clock, today)
         update = caselist.key_change(case.get("sort_key"), fields["sort_key"], now)
+        update.setdefault("$set", {})["scanned_on"] = fields["scanned_on"]
         if not case.get("listed_from"):  # a case stored before queues existed
-            update.setdefault("$set", {}).update(listed_from=case.get("accepted_at") or now,
-                                                 departments=[case["department"]])
+            update["$set"].update(listed_from=case.get("accepted_at") or now, departments=[case["department"]])
         if case.get("supervision_state") != fields["supervision_state"]:
-            update.setdefault("$set", {})["supervision_state"] = fields["supervision_state"]
+            update["$set"]["supervision_state"] = fields["supervision_state"]
         return update
 
     def _recompute_open_cases(self):
@@ -172,9 +167,10 @@ class ApprovalService(AuthorityMixin, LicenceEntrypoints, OutboxSweeper):
         for case in self.store.all_open_cases(workflow.OPEN):
             deadlines = deadlines_of(case, clock, today)
             if deadlines != case.get("deadlines"):
-                try:
-                    self.store.update_case(case["case_no"], case["version"], {"$set": {"deadlines": deadlines}}, [])
+                listing = self._listing_update({**case, "deadlines": deadlines}, clock, today, now)
+                try:   # with its new place in the queues, in the one write
+                    self.store.update_case(case["case_no"], case["version"],
+                                           {**listing, "$set": {"deadlines": deadlines, **listing["$set"]}}, [])
                 except Conflict:
                     continue  # changed meanwhile: its own step counted the deadlines again
-                self._relist({**case, "deadlines": deadlines}, clock, today, now)
         self.store.rescan_all()   # a stage's deadline may have moved with the calendar too

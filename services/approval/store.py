@@ -67,15 +67,10 @@ class ApprovalStore:
 
     def update_case(self, case_no: str, version: int, update: dict, events: list[dict]) -> None:
         """Apply one change and its events in one write, if nobody changed the case since `version`;
-        the deadline scan then looks at it again, unless the update says otherwise (cases.scan_mark)."""
+        the deadline scan then looks at it again, unless the update says otherwise (cases.list_fields)."""
         update = {**update, "$set": {"scanned_on": RESCAN, **update.get("$set", {})}}
         if not update_with_events(self.cases, case_no, version, update, events):
             raise Conflict(f"办件 {case_no} 已被他人修改，请刷新后重试")
-
-    def update_listing(self, case_no: str, update: dict) -> None:
-        """Move a case in the queues (no version bump: the listing is derived, not case state)."""
-        if update:
-            self.cases.update_one({"_id": case_no}, update)
 
     def open_cases(self, statuses, after: str = "") -> list[dict]:
         """Up to OPEN_WINDOW cases in `statuses`, by case number, after `after` (a window: one query,

@@ -91,14 +91,18 @@ def test_closing_steps_announce_case_closed():
     assert events[-1]["closed_on"] == "2026-03-03" and events[-1]["status"] == "withdrawn"
 
 
-def test_scan_mark_leaves_to_the_scan_only_a_case_with_an_alert_to_announce():
+def test_the_scan_mark_leaves_to_the_scan_only_a_case_with_an_alert_to_announce():
     deadlines = {"promised": "2026-03-09", "statutory": "2026-03-30", "estimated": False}
     doc = cases.new_case(payload(), deadlines, "now")
-    assert cases.scan_mark(doc, CLOCK, dt.date(2026, 3, 3)) == "2026-03-03"   # green: looked at again tomorrow
-    assert cases.scan_mark(doc, CLOCK, dt.date(2026, 3, 6)) == cases.RESCAN   # yellow: the scan announces it
-    assert cases.scan_mark(doc, CLOCK, dt.date(2026, 3, 10)) == cases.RESCAN  # red
-    for status in ("approved", "certificate_issued"):                          # the licence's issue is watched
-        assert cases.scan_mark({**doc, "status": status}, CLOCK, dt.date(2026, 3, 3)) != cases.UNWATCHED
+
+    def mark(case, today):   # as every change stores it
+        return cases.list_fields(case, CLOCK, today)["scanned_on"]
+
+    assert mark(doc, dt.date(2026, 3, 3)) == "2026-03-03"   # green: looked at again tomorrow
+    assert mark(doc, dt.date(2026, 3, 6)) == cases.RESCAN   # yellow: the scan announces it
+    assert mark(doc, dt.date(2026, 3, 10)) == cases.RESCAN  # red
+    for status in ("approved", "certificate_issued"):   # the licence's issue is watched
+        assert mark({**doc, "status": status}, dt.date(2026, 3, 3)) != cases.UNWATCHED
     for status in ("closed", "withdrawn"):
-        assert cases.scan_mark({**doc, "status": status}, CLOCK, dt.date(2026, 3, 10)) == cases.UNWATCHED
+        assert mark({**doc, "status": status}, dt.date(2026, 3, 10)) == cases.UNWATCHED
     assert cases.RESCAN < "2026-03-03" < cases.UNWATCHED   # the due cases are one bounded range
