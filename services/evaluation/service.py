@@ -27,8 +27,8 @@ from services.evaluation import (
 )
 from services.evaluation.counters_store import with_counting
 from services.evaluation.dependencies import EvaluationSettings
-from services.evaluation.facts import OPENING, facts_from, told_again_later
 from services.evaluation.facts import local_date as day_of
+from services.evaluation.facts import told_again_later
 from services.evaluation.store import EvaluationStore
 from services.evaluation.views import complaint_view, follow_up_view, rating_view
 
@@ -75,8 +75,7 @@ class EvaluationService(OutboxSweeper):
 
     def _record(self, event: dict) -> None:
         if not told_again_later(event):
-            self.store.record_facts(event["case_no"], event["event_id"], facts_from(event),
-                                    opening=event["event_type"] in OPENING)
+            self.store.record_facts(event)
 
     @timer(interval=FOLD_SECONDS)
     def fold_counters(self):

@@ -26,6 +26,7 @@ from services.evaluation.counters_store import (
     open_due_change,
     with_counting,
 )
+from services.evaluation.facts import OPENING, facts_from
 
 HIDDEN = {"outbox": 0, "outbox_pending": 0, "counted": 0, UNCOUNTED: 0, WAITING: 0, "events": 0}
 # what a transition reads: it counts its own change
@@ -72,11 +73,12 @@ class EvaluationStore(CounterStore):
             self.db.drop_collection("counter_applied")
 
     # --- case facts -------------------------------------------------------------
-    def record_facts(self, case_no: str, event_id: str, facts: dict, opening: bool = False) -> bool:
-        """Apply one event's facts, and what they change in the counters, in one write; False if this
-        event was applied already. An `opening` event (one that usually finds no facts yet) first tries
-        to insert them, which saves the read; a case already there is read and updated as any other."""
-        if opening:
+    def record_facts(self, event: dict) -> bool:
+        """Apply the facts of one case event, and what they change in the counters, in one write; False
+        if this event was applied already. An opening event (one that usually finds no facts yet) first
+        tries to insert them, which saves the read; a case already there is read and updated as any other."""
+        case_no, event_id, facts = event["case_no"], event["event_id"], facts_from(event)
+        if event["event_type"] in OPENING:
             try:
                 self.case_facts.insert_one(
                     counted_document(counters.FACT, {"_id": case_no, **facts, "events": [event_id]}))

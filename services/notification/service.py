@@ -13,7 +13,7 @@ from services.notification.changes import webhook_status
 from services.notification.delivery import PENDING, Courier, new_delivery, utcnow
 from services.notification.dependencies import DeliverySettings
 from services.notification.province import ProvinceFeeds
-from services.notification.recipients import contact_from, event_contact, plan, uses_contact
+from services.notification.recipients import event_contact, plan, uses_contact
 from services.notification.store import NotificationStore
 from services.notification.templates import render
 from services.notification.webhooks import payload
@@ -128,8 +128,10 @@ class NotificationService(ProvinceFeeds, Pingable):
     def _notify(self, event: dict) -> None:
         self._province(event)  # the change feed and the provincial network's webhooks
         case_no = event.get("case_no")
-        self.store.remember_contact(case_no, contact_from(event))
-        contact = (event_contact(event) or self.store.contact_for(case_no)) if uses_contact(event) else None
+        carried = event_contact(event)  # None unless the event carries the applicant
+        if carried is not None:
+            self.store.remember_contact(case_no, carried)
+        contact = (carried or self.store.contact_for(case_no)) if uses_contact(event) else None
         now = utcnow()
         messages = []
         for item in plan(event, contact, frozenset(self.delivery.channels)):

@@ -10,7 +10,6 @@ import pytest
 from services.common.mongo import service_database
 from services.evaluation import queries
 from services.evaluation.counters_store import FOLD_ID, UNCOUNTED, WAITING
-from services.evaluation.facts import OPENING, facts_from
 from services.evaluation.store import EvaluationStore
 from tests.integration.test_evaluation_loop_service import MONTH, month_of_cases, picked, recount
 
@@ -29,10 +28,8 @@ def store(mongo_uri, db_prefix):
 
 
 def record(store, events):
-    """As the service does: an opening event tries to insert its case's facts first."""
     for event in events:
-        store.record_facts(event["case_no"], event["event_id"], facts_from(event),
-                           opening=event["event_type"] in OPENING)
+        store.record_facts(event)
 
 
 def assert_counts(store, cases):
