@@ -55,7 +55,7 @@ class ReliableEventHandler(EventHandler):
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
-            self._settle(self.queue_consumer.ack_message, message)
+            self.queue_consumer.ack_message(message)  # a lost connection redelivers it (QuickQueueConsumer)
             return
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         eventlet.spawn_n(self._retry_or_dead_letter, message, attempts, exc_info[1])
@@ -77,15 +77,9 @@ class ReliableEventHandler(EventHandler):
             # Not acked: put back at once, or (the broker connection gone) redelivered after the reconnect.
             # Never left unacked on a live connection, where it would wait for a restart to be handled.
             log.exception("could not retry event %s; putting it back", self.event_type)
-            self._settle(self.queue_consumer.requeue_message, message)
+            self.queue_consumer.requeue_message(message)
             return
-        self._settle(self.queue_consumer.ack_message, message)
-
-    def _settle(self, how, message):
-        try:
-            how(message)
-        except OSError as exc:  # the broker connection dropped: it redelivers, handlers are idempotent
-            log.warning("%s of %s lost with the broker connection (%s)", how.__name__, self.event_type, exc)
+        self.queue_consumer.ack_message(message)
 
 
 def handle(event_type: str):

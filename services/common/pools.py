@@ -6,6 +6,8 @@ worker started with DEDICATED_DEPARTMENT=health consumes only `rpc-<service>@hea
 (and, through services.common.handlers, only the `@health` event queues), so the
 default pool and the department's pool never take each other's work.
 """
+import logging
+
 from kombu import Queue, binding
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
@@ -19,7 +21,9 @@ from nameko.rpc import Responder, RpcConsumer, get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 
 from services.common import contracts, routing
-from services.common.consumers import QuickQueueConsumer
+from services.common.consumers import CONNECTION_LOST, QuickQueueConsumer
+
+log = logging.getLogger(__name__)
 
 
 def configured_pools(config: dict) -> tuple[str, ...]:
@@ -78,14 +82,24 @@ class DepartmentRpcConsumer(RpcConsumer):
     def handle_result(self, message, result, exc_info):
         """nameko's, replying without waiting for the broker's confirm (a fifth of a case read's CPU in
         approval): a reply lost with the broker leaves its caller to time out with 503, as a reply whose
-        confirm failed did, and the request is done either way."""
+        confirm failed did, and the request is done either way.
+
+        Every answer goes out here: a worker's result, a call refused before any worker ran (expired,
+        unsigned, malformed) and the readiness ping. nameko lets a reply or an ack that fails because the
+        broker just went away kill the whole service; here it is logged. The caller has its answer
+        already (503), and a request left unacked comes back after the reconnect, to be refused then
+        if its deadline has passed."""
         config = self.container.config
         responder = QuickResponder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
                                    config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
                                    ssl=config.get(AMQP_SSL_CONFIG_KEY),
                                    login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
-        result, exc_info = responder.send_response(result, exc_info)
-        self.queue_consumer.ack_message(message)
+        try:
+            result, exc_info = responder.send_response(result, exc_info)
+            self.queue_consumer.ack_message(message)
+        except CONNECTION_LOST as exc:
+            log.warning("reply to %s not sent (%r); the caller has given up", message.delivery_info.get(
+                "routing_key"), exc)
         return result, exc_info
 
 

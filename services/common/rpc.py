@@ -18,7 +18,6 @@ import logging
 import time
 
 import eventlet
-from kombu.exceptions import KombuError
 from nameko.rpc import MethodProxy, Rpc, RpcProxy, ServiceProxy
 
 from services.common import actor_claims
@@ -66,17 +65,6 @@ class DeadlineRpc(Rpc):
             # RpcConsumer answers with this error (nobody waits for it) and acks the request.
             raise Unavailable("调用已超时，未执行")
         super().handle_message(body, message)
-
-    def handle_result(self, message, worker_ctx, result, exc_info):
-        # nameko lets a reply that cannot be sent (the broker just died) kill the whole container.
-        # The caller has its answer already (503) and the request stays unacked: it comes back
-        # after the reconnect and is refused then if its deadline has passed.
-        try:
-            return super().handle_result(message, worker_ctx, result, exc_info)
-        except (ConnectionError, OSError, KombuError) as exc:
-            log.warning("reply to %s not sent (%r); the caller has given up", message.delivery_info.get(
-                "routing_key"), exc)
-            return result, exc_info
 
 
 @functools.cache
@@ -128,11 +116,8 @@ class ReadinessRpc(DeadlineRpc):
     def handle_message(self, body, message):
         if expired(message.headers):
             return super().handle_message(body, message)  # refused, as every late call
-        try:
-            self.rpc_consumer.handle_result(message, getattr(self.container.service_cls, self.method_name)(None),
-                                            None)
-        except (ConnectionError, OSError, KombuError) as exc:
-            log.warning("reply to %s.%s not sent (%r)", self.container.service_name, self.method_name, exc)
+        # answered as every call (DepartmentRpcConsumer.handle_result: a reply lost with the broker is logged)
+        self.rpc_consumer.handle_result(message, getattr(self.container.service_cls, self.method_name)(None), None)
 
 
 readiness_rpc = ReadinessRpc.decorator
