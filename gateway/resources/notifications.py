@@ -17,5 +17,5 @@ class InboxResource(Resource):
         actor = require(req)
         limit, offset = page(req)
         messages = self.call(req, Notification.SERVICE, Notification.LIST_INBOX, recipients(actor),
-                             limit=limit + offset)
-        resp.media = {"notifications": messages[offset:offset + limit], "limit": limit, "offset": offset}
+                             limit=limit, offset=offset)
+        resp.media = {"notifications": messages, "limit": limit, "offset": offset}

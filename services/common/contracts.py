@@ -76,7 +76,7 @@ class Approval:
 class Notification:
     SERVICE = "notification"
     PING = "ping"
-    LIST_INBOX = "list_inbox"            # (recipients: list[str], limit=50) -> [message]
+    LIST_INBOX = "list_inbox"            # (recipients: list[str], limit=50, offset=0) -> [message], newest first
     MARK_READ = "mark_read"              # (recipients: list[str], message_id) -> message
     # --- issue 8: the provincial network (actor: api_client sees its own; supervisor/centre_admin all)
     # (actor, cursor=None, limit=100) -> {"changes":[{seq,case_no,status,at,event}],"next_cursor"}

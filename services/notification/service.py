@@ -41,8 +41,8 @@ class NotificationService(ProvinceFeeds, Pingable):
 
 
     @rpc
-    def list_inbox(self, recipients, limit=50):
-        return self.store.inbox(_recipients(recipients), max(1, min(int(limit), 200)))
+    def list_inbox(self, recipients, limit=50, offset=0):
+        return self.store.inbox(_recipients(recipients), max(1, min(int(limit), 200)), max(0, int(offset)))
 
     @rpc
     def mark_read(self, recipients, message_id):

@@ -78,9 +78,10 @@ class NotificationStore:
         return list(self.messages.find({"event_id": event_id}))
 
     # --- inbox ----------------------------------------------------------------
-    def inbox(self, recipients: list[str], limit: int) -> list[dict]:
+    def inbox(self, recipients: list[str], limit: int, offset: int = 0) -> list[dict]:
+        """One page, newest first."""
         cursor = self.messages.find({"recipient": {"$in": recipients}, "channel": "inbox"})
-        return [message_view(doc) for doc in cursor.sort("created_at", DESCENDING).limit(limit)]
+        return [message_view(doc) for doc in cursor.sort("created_at", DESCENDING).skip(offset).limit(limit)]
 
     def mark_read(self, recipients: list[str], message_id: str) -> dict:
         query = {"_id": message_id, "recipient": {"$in": recipients}, "channel": "inbox"}

@@ -66,6 +66,25 @@ def test_acceptance_lands_in_the_owners_inbox(notification, service_config):
         assert rpc.list_inbox("zhangsan")[0]["read"] is True
 
 
+def test_the_inbox_pages_past_the_largest_page(notification, service_config):
+    """A page is at most 200 messages, wherever it starts: a department's staff inbox grows past that."""
+    container = notification()
+    messages = service_database("notification", service_config).messages
+    messages.insert_many([{"_id": f"m{i:03d}", "event_id": f"e{i}", "recipient": "dept:health:staff",
+                           "channel": "inbox", "event": contracts.APPLICATION_ACCEPTED, "title": f"通知{i}",
+                           "read": False,
+                           "created_at": f"2026-12-01T00:{i // 60:02d}:{i % 60:02d}.000000+00:00"}
+                          for i in range(230)])
+    assert container.started
+    with ServiceRpcProxy("notification", service_config) as rpc:
+        first = rpc.list_inbox(["dept:health:staff"], limit=500)
+        rest = rpc.list_inbox(["dept:health:staff"], limit=200, offset=200)
+        tail = rpc.list_inbox(["dept:health:staff"], limit=10, offset=225)
+    assert [m["id"] for m in first] == [f"m{i:03d}" for i in range(229, 29, -1)]   # newest first, 200
+    assert [m["id"] for m in rest] == [f"m{i:03d}" for i in range(29, -1, -1)]
+    assert [m["id"] for m in tail] == [f"m{i:03d}" for i in range(4, -1, -1)]
+
+
 def test_the_same_event_twice_sends_once(notification, service_config):
     container = notification()
     event = accepted_event()

@@ -167,10 +167,12 @@ def test_supplement_and_rating(client, rpc, approval_case, login):
 
 
 def test_inbox_asks_for_person_role_and_department(client, rpc, login):
-    rpc.on("notification", "list_inbox", lambda recipients, limit=50: [{"id": str(i)} for i in range(limit)])
+    rpc.on("notification", "list_inbox",
+           lambda recipients, limit=50, offset=0: [{"id": str(i)} for i in range(offset, offset + limit)])
     response = client.simulate_get("/v1/me/notifications?limit=2&offset=1", headers=login("c5", "clerk", "health"))
     assert response.status_code == 200
     assert [n["id"] for n in response.json["notifications"]] == ["1", "2"]
+    assert rpc.calls[-1]["kwargs"] == {"limit": 2, "offset": 1}  # the page itself, not the first 3 cut here
     assert rpc.calls[-1]["args"][0] == ["c5", "role:clerk", "dept:health:staff"]
     bad = client.simulate_get("/v1/me/notifications?limit=0&offset=x", headers=login("a5", "applicant"))
     assert bad.status_code == 422 and {e["field"] for e in bad.json["errors"]} == {"limit", "offset"}
