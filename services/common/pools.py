@@ -85,10 +85,11 @@ class DepartmentRpcConsumer(RpcConsumer):
         confirm failed did, and the request is done either way.
 
         Every answer goes out here: a worker's result, a call refused before any worker ran (expired,
-        unsigned, malformed) and the readiness ping. nameko lets a reply or an ack that fails because the
-        broker just went away kill the whole service; here it is logged. The caller has its answer
-        already (503), and a request left unacked comes back after the reconnect, to be refused then
-        if its deadline has passed."""
+        unsigned, malformed) and the readiness ping. nameko lets a reply that fails because the broker
+        just went away kill the whole service; here it is logged (the caller answers 503 at its
+        timeout), and the request is acked all the same: it was handled, and is never left unacked on a
+        live connection. If the ack is lost too, the request comes back after the reconnect and is
+        refused then if its deadline has passed."""
         config = self.container.config
         responder = QuickResponder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
                                    config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
@@ -96,10 +97,10 @@ class DepartmentRpcConsumer(RpcConsumer):
                                    login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
         try:
             result, exc_info = responder.send_response(result, exc_info)
-            self.queue_consumer.ack_message(message)
         except CONNECTION_LOST as exc:
-            log.warning("reply to %s not sent (%r); the caller has given up", message.delivery_info.get(
+            log.warning("reply to %s not sent (%r); the caller will answer 503", message.delivery_info.get(
                 "routing_key"), exc)
+        self.queue_consumer.ack_message(message)  # QuickQueueConsumer: an ack lost with the connection is logged
         return result, exc_info
 
 
