@@ -16,7 +16,7 @@ from gateway.rpc import RpcClient
 from services.common.consumers import QuickQueueConsumer
 from services.common.errors import Unavailable
 from services.common.pools import QuickResponder
-from services.common.rpc import rpc
+from tests.integration.test_gateway_rpc_faults import RAN, counting  # noqa: F401  (counting: a fixture)
 
 QUEUE = "acks-on-a-lost-connection"
 
@@ -70,26 +70,12 @@ def test_nameko_s_own_consumer_lets_the_error_through(amqp_uri):
     assert redelivered(amqp_uri) is not None
 
 
-RAN: list = []
-
-
-class Echo:
-    name = "echo_acks"
-
-    @rpc
-    def echo(self, tag):
-        RAN.append(tag)
-        return tag
-
-
+@pytest.mark.usefixtures("counting")   # the service of test_gateway_rpc_faults, started
 def test_a_reply_lost_with_the_broker_leaves_the_service_serving_and_the_request_acked(
-        service_config, container_factory, rabbit_config, rabbit_manager, monkeypatch):
+        service_config, rabbit_config, rabbit_manager, monkeypatch):
     """The reply cannot be sent (the failure injected where the broker's would surface): the caller gets
     503 at its timeout, the service goes on serving, and the request, handled once, is acked rather
     than left unacked on a live connection, where it would hold a worker's place until a restart."""
-    RAN.clear()
-    container = container_factory(Echo, service_config)
-    container.start()
     send_response = QuickResponder.send_response
 
     def lost(self, result, exc_info):
@@ -98,15 +84,15 @@ def test_a_reply_lost_with_the_broker_leaves_the_service_serving_and_the_request
 
     client = RpcClient(service_config["AMQP_URI"], timeout=5)
     try:
-        assert client.call("echo_acks", "echo", "warm-up") == "warm-up"   # both ends ready before the fault
+        assert client.call("counting", "record", "warm-up") == "warm-up"   # both ends ready before the fault
         monkeypatch.setattr(QuickResponder, "send_response", lost)
         with pytest.raises(Unavailable):
-            client.call("echo_acks", "echo", "lost", timeout=2)
+            client.call("counting", "record", "lost", timeout=2)
         time.sleep(1.2)   # the gateway's circuit for the service stays open a cooldown (1 s) after a timeout
-        assert client.call("echo_acks", "echo", "next") == "next"
+        assert client.call("counting", "record", "next") == "next"
     finally:
         client.close()
     assert RAN == ["warm-up", "lost", "next"]
     # the management API's counts lag (its statistics come every few seconds): polled; left unacked, 1 stays
-    eventually(lambda: rabbit_manager.get_queue(rabbit_config["vhost"], "rpc-echo_acks").get(
+    eventually(lambda: rabbit_manager.get_queue(rabbit_config["vhost"], "rpc-counting").get(
         "messages_unacknowledged") == 0, timeout=15)
