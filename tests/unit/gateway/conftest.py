@@ -1,13 +1,17 @@
 """Gateway unit fixtures: the app over a FakeRpc and a real account store on the session SecantusDB."""
+import functools
 import re
+import time
 
 import falcon.testing
 import pytest
 from gateway_fakes import PASSWORD, SETTINGS, FakeRpc
 
 from gateway import accounts
+from gateway import app as gateway_app
 from gateway.app import create_app
 from gateway.pages.sessions import COOKIE, LOGIN_COOKIE
+from gateway.ratelimit import RateLimiter
 from gateway.store import AccountStore
 from services.common.config import database_name
 from services.common.mongo import get_client
@@ -73,3 +77,12 @@ def browser_login(client, make_account):
         return {COOKIE: cookie.value}
 
     return log_in
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """Apps created after this count every request in one rate-limit window: the windows are the
+    clock's minutes, and a test's requests straddling a minute's end started afresh (a flaky 401
+    where the limit had been reached)."""
+    now = time.time()
+    monkeypatch.setattr(gateway_app, "RateLimiter", functools.partial(RateLimiter, clock=lambda: now))

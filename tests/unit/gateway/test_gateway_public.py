@@ -104,7 +104,7 @@ def test_prometheus_metrics_count_requests_by_route(client):
     assert "gateway_http_request_duration_seconds_bucket" in text
 
 
-def test_rate_limit_is_429(rpc, store):
+def test_rate_limit_is_429(rpc, store, one_rate_window):
     from gateway_fakes import SETTINGS
 
     client = falcon.testing.TestClient(create_app(rpc, store, SETTINGS.__class__(rate_limit_per_minute=2)))

@@ -103,7 +103,7 @@ def test_lock_out_after_failures_even_with_the_right_password(client, make_accou
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
 
 
-def test_login_flood_is_limited_before_hashing(store, make_account):
+def test_login_flood_is_limited_before_hashing(store, make_account, one_rate_window):
     settings = GatewaySettings(admin_password="x-admin-pw-1", rate_limit_per_minute=0, login_rate_per_minute=3,
                                lockout_failures=100)
     client = falcon.testing.TestClient(create_app(FakeRpc(), store, settings))
@@ -112,7 +112,7 @@ def test_login_flood_is_limited_before_hashing(store, make_account):
     assert answers == [401, 401, 401, 429, 429]
 
 
-def test_rate_limit_is_shared_across_app_instances(store, mongo_uri, db_prefix, make_account):
+def test_rate_limit_is_shared_across_app_instances(store, mongo_uri, db_prefix, make_account, one_rate_window):
     settings = GatewaySettings(admin_password="x-admin-pw-1", rate_limit_per_minute=4)
     # two "workers": two apps, two stores, one database
     other_store = AccountStore(get_client(mongo_uri)[database_name("gateway", db_prefix)])
